@@ -1,0 +1,428 @@
+package dev.sluice.policy;
+
+import dev.sluice.policy.internal.PolicyCounters;
+import dev.sluice.policy.internal.PolicyEvents;
+import dev.sluice.policy.internal.PolicyOperators;
+import dev.sluice.policy.internal.PolicySpec;
+import dev.sluice.policy.internal.SchedulerClock;
+import dev.sluice.policy.internal.WheelScheduler;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * A named, immutable resilience policy that guards any {@code Mono} or {@code Flux}:
+ * {@code mono.transform(policy::apply)}.
+ *
+ * <h2>Order (fixed)</h2>
+ *
+ * Outermost first: {@code Fallback ∘ Deadline ∘ Retry ∘ CircuitBreaker ∘ RateLimiter ∘ Timeout ∘ Bulkhead ∘ call}.
+ * So a timeout counts as a breaker failure, every attempt is recorded by the breaker, the rate limiter spends one
+ * permit per attempt, and the deadline bounds all attempts and backoffs together. Every part is optional.
+ *
+ * <ul>
+ *   <li><b>timeout</b>: each attempt must complete within it (a {@code Flux} attempt as a whole, not per item); on
+ *       expiry the attempt is cancelled upstream and fails with {@link PolicyTimeoutException} (retryable).
+ *   <li><b>deadline</b>: total budget from subscription. When it expires during an attempt, the attempt is cancelled
+ *       (its breaker permit released, not recorded); when the next backoff would end past it, no retry is made. Either
+ *       way the call fails with {@link DeadlineExceededException}.
+ *   <li><b>retry</b>: {@link RetrySettings}; only {@link ErrorClass#RETRYABLE} errors are retried. When attempts run
+ *       out the call fails with {@link RetriesExhaustedException} (cause: the last failure); a non-retryable error
+ *       ends the call with that error itself.
+ *   <li><b>circuit breaker</b>: resilience4j, always with the {@code LOCK_FREE} sliding window. {@code IGNORED}
+ *       errors (rejections included) release the permit without being recorded. An open breaker fails the call at
+ *       once with resilience4j's {@code CallNotPermittedException}, without calling the source.
+ *   <li><b>rate limiter</b> and <b>bulkhead</b>: resilience4j, never waiting (wait durations must be zero); refusals
+ *       fail at once with {@code RequestNotPermitted} / {@code BulkheadFullException} and are not retried.
+ *   <li><b>fallback</b>: for standalone use; runs when the call ends in an error before any item was emitted, and
+ *       sees the last underlying error (never the {@code RetriesExhaustedException} wrapper) and the attempt count.
+ * </ul>
+ *
+ * <h2>Flux</h2>
+ *
+ * A {@code Flux} attempt is retried, and the fallback used, only if it failed before emitting an item: once items
+ * went downstream an error passes through as is, so nothing is emitted twice. The bulkhead permit is held until the
+ * {@code Flux} terminates; the breaker records the whole stream as one call.
+ *
+ * <h2>Cancellation, time and threads</h2>
+ *
+ * Cancelling downstream cancels the attempt and any pending retry and releases bulkhead and breaker permits without
+ * recording a failure. Timers (timeout, deadline, backoff) run on the policy's {@link Scheduler}: by default one
+ * shared hashed-wheel timer ({@value WheelScheduler#TICK_MILLIS} ms ticks) whose expirations run on
+ * {@code Schedulers.parallel()}; pass a {@code VirtualTimeScheduler} in tests. The breaker's clock (wait in open,
+ * slow calls, time-based windows) reads the same scheduler; the rate limiter's refresh follows the system clock
+ * (resilience4j's {@code AtomicRateLimiter} accepts no clock). A policy is thread-safe and may guard any number of
+ * calls at once; nothing on its path blocks.
+ */
+public final class ResiliencePolicy {
+
+    /** Default timer: the shared hashed-wheel scheduler. */
+    public static final Scheduler DEFAULT_SCHEDULER = WheelScheduler.shared();
+
+    private final String name;
+    private final PolicySpec spec;
+    private final @Nullable CircuitBreaker circuitBreaker;
+    private final @Nullable Bulkhead bulkhead;
+    private final @Nullable RateLimiter rateLimiter;
+    private final @Nullable Duration timeout;
+    private final @Nullable Duration deadline;
+    private final @Nullable RetrySettings retry;
+    private final ErrorClassifier classifier;
+    private final Scheduler scheduler;
+    private final boolean hasFallback;
+    private final PolicyEvents events = new PolicyEvents();
+
+    private ResiliencePolicy(Builder b) {
+        this.name = b.name;
+        this.timeout = b.timeout;
+        this.deadline = b.deadline;
+        this.retry = b.retry;
+        this.classifier = b.classifier;
+        this.scheduler = b.scheduler;
+        this.hasFallback = b.fallback != null;
+        this.circuitBreaker = b.resolveBreaker();
+        this.rateLimiter = b.rateLimiterConfig == null ? null : b.rateLimiters().rateLimiter(name, b.rateLimiterConfig);
+        this.bulkhead = b.bulkheadConfig == null ? null : b.bulkheads().bulkhead(name, b.bulkheadConfig);
+        this.spec = new PolicySpec(
+                name,
+                timeout,
+                deadline,
+                retry,
+                circuitBreaker,
+                rateLimiter,
+                bulkhead,
+                classifier,
+                scheduler,
+                b.fallback);
+        if (circuitBreaker != null) {
+            circuitBreaker
+                    .getEventPublisher()
+                    .onStateTransition(e -> events.emit(new PolicyEvent(
+                            name,
+                            e.getStateTransition().getFromState(),
+                            e.getStateTransition().getToState(),
+                            new SchedulerClock(scheduler).instant())));
+        }
+    }
+
+    /**
+     * Return a builder for a policy named {@code name} (used in errors, metrics tags and resilience4j names).
+     *
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /**
+     * Guard {@code mono}: each subscription runs attempts under this policy.
+     *
+     * @return a {@code Mono} that emits the source's value (or completes empty), or the fallback's value; or signals
+     *     the errors listed in the class documentation. Never throws from {@code subscribe}.
+     */
+    public <T> Mono<T> apply(Mono<T> mono) {
+        return PolicyOperators.mono(Objects.requireNonNull(mono, "mono"), spec);
+    }
+
+    /**
+     * Guard {@code flux}: each subscription runs attempts under this policy (see "Flux" in the class documentation).
+     *
+     * @return a {@code Flux} of the source's items, or the fallback's; or the errors listed in the class
+     *     documentation. Honours downstream demand across attempts.
+     */
+    public <T> Flux<T> apply(Flux<T> flux) {
+        return PolicyOperators.flux(Objects.requireNonNull(flux, "flux"), spec);
+    }
+
+    /** Return the policy's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Return the timeout per attempt, or null for none. */
+    public @Nullable Duration timeout() {
+        return timeout;
+    }
+
+    /** Return the total deadline across attempts, or null for none. */
+    public @Nullable Duration deadline() {
+        return deadline;
+    }
+
+    /** Return the retry settings, or null when the policy does not retry. */
+    public @Nullable RetrySettings retry() {
+        return retry;
+    }
+
+    /** Return the circuit breaker, or null; its state says whether calls are let through now. */
+    public @Nullable CircuitBreaker circuitBreaker() {
+        return circuitBreaker;
+    }
+
+    /** Return the bulkhead, or null. */
+    public @Nullable Bulkhead bulkhead() {
+        return bulkhead;
+    }
+
+    /** Return the rate limiter, or null. */
+    public @Nullable RateLimiter rateLimiter() {
+        return rateLimiter;
+    }
+
+    /** Return the classifier deciding what is retried and recorded. */
+    public ErrorClassifier classifier() {
+        return classifier;
+    }
+
+    /** Return the scheduler running the policy's timers. */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Return whether the policy carries its own fallback. */
+    public boolean hasFallback() {
+        return hasFallback;
+    }
+
+    /**
+     * Return the breaker's state transitions as a hot, best-effort {@code Flux}: it never completes, never slows a
+     * call, and drops (and counts, see {@link #droppedEvents()}) events for an observer more than 256 behind.
+     */
+    public Flux<PolicyEvent> events() {
+        return events.flux();
+    }
+
+    /** Return how many policy events were dropped for slow observers. */
+    public long droppedEvents() {
+        return events.dropped();
+    }
+
+    PolicyCounters counters() {
+        return spec.counters();
+    }
+
+    @Override
+    public String toString() {
+        return "ResiliencePolicy{" + name + ", timeout=" + timeout + ", deadline=" + deadline + ", retry=" + retry
+                + ", circuitBreaker=" + (circuitBreaker != null) + ", rateLimiter=" + (rateLimiter != null)
+                + ", bulkhead=" + (bulkhead != null) + ", fallback=" + hasFallback + "}";
+    }
+
+    /** Builds a {@link ResiliencePolicy}; setters validate at once and name the bad value. Not thread-safe. */
+    public static final class Builder {
+        private final String name;
+        private @Nullable Duration timeout;
+        private @Nullable Duration deadline;
+        private @Nullable RetrySettings retry;
+        private @Nullable CircuitBreakerConfig breakerConfig;
+        private @Nullable CircuitBreaker breaker;
+        private @Nullable BulkheadConfig bulkheadConfig;
+        private @Nullable RateLimiterConfig rateLimiterConfig;
+        private ErrorClassifier classifier = ErrorClassifier.standard();
+        private Scheduler scheduler = DEFAULT_SCHEDULER;
+        private @Nullable Function<Failure, ? extends Publisher<?>> fallback;
+        private @Nullable CircuitBreakerRegistry breakers;
+        private @Nullable BulkheadRegistry bulkheads;
+        private @Nullable RateLimiterRegistry rateLimiters;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank, but was '" + name + "'");
+            }
+            this.name = name;
+        }
+
+        /** Set the timeout of each attempt; {@code > 0}. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = positive("timeout", timeout);
+            return this;
+        }
+
+        /** Set the total deadline across attempts and backoffs; {@code > 0}. */
+        public Builder deadline(Duration deadline) {
+            this.deadline = positive("deadline", deadline);
+            return this;
+        }
+
+        /** Retry with these settings. */
+        public Builder retry(RetrySettings retry) {
+            this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /** Retry up to {@code maxAttempts} attempts (counting the first) with the default backoff. */
+        public Builder retry(int maxAttempts) {
+            return retry(RetrySettings.builder().maxAttempts(maxAttempts).build());
+        }
+
+        /**
+         * Add a resilience4j circuit breaker built from {@code config}, named after the policy. Its sliding window is
+         * forced to {@code LOCK_FREE} and its clock to the policy's scheduler.
+         */
+        public Builder circuitBreaker(CircuitBreakerConfig config) {
+            this.breakerConfig = Objects.requireNonNull(config, "config");
+            this.breaker = null;
+            return this;
+        }
+
+        /**
+         * Share an existing resilience4j circuit breaker (its clock stays its own).
+         *
+         * @throws IllegalArgumentException if it uses the {@code SYNCHRONIZED} sliding window, which takes a lock per
+         *     call
+         */
+        public Builder circuitBreaker(CircuitBreaker breaker) {
+            Objects.requireNonNull(breaker, "breaker");
+            SlidingWindowSynchronizationStrategy strategy =
+                    breaker.getCircuitBreakerConfig().getSlidingWindowSynchronizationStrategy();
+            if (strategy != SlidingWindowSynchronizationStrategy.LOCK_FREE) {
+                throw new IllegalArgumentException("circuit breaker '" + breaker.getName()
+                        + "' must use the LOCK_FREE sliding window, but uses " + strategy);
+            }
+            this.breaker = breaker;
+            this.breakerConfig = null;
+            return this;
+        }
+
+        /** Allow at most {@code maxConcurrentCalls} attempts in flight at once; {@code >= 1}. */
+        public Builder bulkhead(int maxConcurrentCalls) {
+            if (maxConcurrentCalls < 1) {
+                throw new IllegalArgumentException("maxConcurrentCalls must be >= 1, but was " + maxConcurrentCalls);
+            }
+            return bulkhead(BulkheadConfig.custom()
+                    .maxConcurrentCalls(maxConcurrentCalls)
+                    .maxWaitDuration(Duration.ZERO)
+                    .build());
+        }
+
+        /**
+         * Add a resilience4j semaphore bulkhead.
+         *
+         * @throws IllegalArgumentException if its {@code maxWaitDuration} is not zero (waiting would block a thread)
+         */
+        public Builder bulkhead(BulkheadConfig config) {
+            Objects.requireNonNull(config, "config");
+            if (!config.getMaxWaitDuration().isZero()) {
+                throw new IllegalArgumentException(
+                        "bulkhead maxWaitDuration must be 0, but was " + config.getMaxWaitDuration());
+            }
+            this.bulkheadConfig = config;
+            return this;
+        }
+
+        /** Allow {@code limitForPeriod} attempts per {@code refreshPeriod}; both {@code > 0}. */
+        public Builder rateLimiter(int limitForPeriod, Duration refreshPeriod) {
+            if (limitForPeriod < 1) {
+                throw new IllegalArgumentException("limitForPeriod must be >= 1, but was " + limitForPeriod);
+            }
+            return rateLimiter(RateLimiterConfig.custom()
+                    .limitForPeriod(limitForPeriod)
+                    .limitRefreshPeriod(positive("refreshPeriod", refreshPeriod))
+                    .timeoutDuration(Duration.ZERO)
+                    .build());
+        }
+
+        /**
+         * Add a resilience4j rate limiter.
+         *
+         * @throws IllegalArgumentException if its {@code timeoutDuration} is not zero (waiting for a permit would
+         *     defer subscription in a way that cannot be cancelled)
+         */
+        public Builder rateLimiter(RateLimiterConfig config) {
+            Objects.requireNonNull(config, "config");
+            if (!config.getTimeoutDuration().isZero()) {
+                throw new IllegalArgumentException(
+                        "rate limiter timeoutDuration must be 0, but was " + config.getTimeoutDuration());
+            }
+            this.rateLimiterConfig = config;
+            return this;
+        }
+
+        /** Classify errors with {@code classifier} instead of {@link ErrorClassifier#standard()}. */
+        public Builder classifier(ErrorClassifier classifier) {
+            this.classifier = Objects.requireNonNull(classifier, "classifier");
+            return this;
+        }
+
+        /** Run timers on {@code scheduler} (e.g. a {@code VirtualTimeScheduler}) instead of the shared wheel. */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Recover from the final failure with {@code fallback}'s publisher, whose values must be of the guarded
+         * publisher's type. For standalone use: the bus rejects a policy that carries a fallback.
+         */
+        public Builder fallback(Function<Failure, ? extends Publisher<?>> fallback) {
+            this.fallback = Objects.requireNonNull(fallback, "fallback");
+            return this;
+        }
+
+        Builder registries(CircuitBreakerRegistry breakers, BulkheadRegistry bulkheads, RateLimiterRegistry limiters) {
+            this.breakers = breakers;
+            this.bulkheads = bulkheads;
+            this.rateLimiters = limiters;
+            return this;
+        }
+
+        /** Build the policy. */
+        public ResiliencePolicy build() {
+            return new ResiliencePolicy(this);
+        }
+
+        private @Nullable CircuitBreaker resolveBreaker() {
+            if (breaker != null) {
+                return breaker;
+            }
+            if (breakerConfig == null) {
+                return null;
+            }
+            Scheduler clockSource = scheduler;
+            CircuitBreakerConfig config = CircuitBreakerConfig.from(breakerConfig)
+                    .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                    .clock(new SchedulerClock(clockSource))
+                    .currentTimestampFunction(clock -> clockSource.now(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
+                    .build();
+            return breakers().circuitBreaker(name, config);
+        }
+
+        private CircuitBreakerRegistry breakers() {
+            return breakers != null ? breakers : CircuitBreakerRegistry.ofDefaults();
+        }
+
+        private BulkheadRegistry bulkheads() {
+            return bulkheads != null ? bulkheads : BulkheadRegistry.ofDefaults();
+        }
+
+        private RateLimiterRegistry rateLimiters() {
+            return rateLimiters != null ? rateLimiters : RateLimiterRegistry.ofDefaults();
+        }
+
+        private static Duration positive(String what, Duration value) {
+            Objects.requireNonNull(value, what);
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException(what + " must be > 0, but was " + value);
+            }
+            return value;
+        }
+    }
+}

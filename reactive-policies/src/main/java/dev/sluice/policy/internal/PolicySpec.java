@@ -1,0 +1,64 @@
+package dev.sluice.policy.internal;
+
+import dev.sluice.policy.ErrorClassifier;
+import dev.sluice.policy.Failure;
+import dev.sluice.policy.RetrySettings;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import java.time.Duration;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.scheduler.Scheduler;
+
+/** Everything the policy operator needs, resolved once when the policy is built. Immutable. */
+public final class PolicySpec {
+
+    final String name;
+    final @Nullable Duration timeout;
+    final long timeoutNanos;
+    final @Nullable Duration deadline;
+    final long deadlineNanos;
+    final @Nullable RetrySettings retry;
+    final int maxAttempts;
+    final @Nullable CircuitBreaker breaker;
+    final @Nullable RateLimiter rateLimiter;
+    final @Nullable Bulkhead bulkhead;
+    final ErrorClassifier classifier;
+    final Scheduler scheduler;
+    final @Nullable Function<Failure, ? extends Publisher<?>> fallback;
+    final PolicyCounters counters = new PolicyCounters();
+
+    /** Resolve a spec; arguments were validated by the policy's builder. */
+    public PolicySpec(
+            String name,
+            @Nullable Duration timeout,
+            @Nullable Duration deadline,
+            @Nullable RetrySettings retry,
+            @Nullable CircuitBreaker breaker,
+            @Nullable RateLimiter rateLimiter,
+            @Nullable Bulkhead bulkhead,
+            ErrorClassifier classifier,
+            Scheduler scheduler,
+            @Nullable Function<Failure, ? extends Publisher<?>> fallback) {
+        this.name = name;
+        this.timeout = timeout;
+        this.timeoutNanos = timeout == null ? 0 : timeout.toNanos();
+        this.deadline = deadline;
+        this.deadlineNanos = deadline == null ? 0 : deadline.toNanos();
+        this.retry = retry;
+        this.maxAttempts = retry == null ? 1 : retry.maxAttempts();
+        this.breaker = breaker;
+        this.rateLimiter = rateLimiter;
+        this.bulkhead = bulkhead;
+        this.classifier = classifier;
+        this.scheduler = scheduler;
+        this.fallback = fallback;
+    }
+
+    /** Return the policy's outcome counters. */
+    public PolicyCounters counters() {
+        return counters;
+    }
+}

@@ -1,0 +1,391 @@
+package dev.sluice.policy.internal;
+
+import dev.sluice.policy.DeadlineExceededException;
+import dev.sluice.policy.ErrorClass;
+import dev.sluice.policy.Failure;
+import dev.sluice.policy.PolicyTimeoutException;
+import dev.sluice.policy.RetriesExhaustedException;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+/**
+ * One guarded call: runs attempts one after another under the policy's parts, in the fixed order
+ * {@code Fallback ∘ Deadline ∘ Retry ∘ CircuitBreaker ∘ RateLimiter ∘ Timeout ∘ Bulkhead ∘ source}.
+ *
+ * <p>Pay on failure: on the happy path it allocates itself and one {@link Attempt}, arms no timer when the source
+ * completes during subscribe, and builds no retry machinery; backoff, exceptions and fallback exist only after a
+ * failure. Demand is kept across attempts: a new attempt's subscription receives everything requested downstream
+ * (attempts are only repeated before any item was emitted, so no item is ever emitted twice).
+ */
+final class PolicySubscriber<T> implements Subscription {
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<PolicySubscriber> REQUESTED =
+            AtomicLongFieldUpdater.newUpdater(PolicySubscriber.class, "requested");
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<PolicySubscriber> WIP =
+            AtomicIntegerFieldUpdater.newUpdater(PolicySubscriber.class, "wip");
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<PolicySubscriber, Subscription> PENDING =
+            AtomicReferenceFieldUpdater.newUpdater(PolicySubscriber.class, Subscription.class, "pending");
+
+    final CoreSubscriber<? super T> actual;
+    private final Publisher<? extends T> source;
+    private final PolicySpec spec;
+    private final boolean mono;
+    private final long deadlineAt;
+
+    private int attempts;
+    private volatile boolean emitted;
+    private volatile boolean cancelled;
+    private volatile @Nullable Attempt<T> current;
+    private volatile @Nullable Disposable retryTask;
+    private volatile @Nullable FallbackSubscriber<T> fallback;
+
+    // demand arbiter: downstream demand is forwarded to whichever subscription is current
+    private volatile long requested;
+    private volatile int wip;
+    private volatile @Nullable Subscription pending;
+    private @Nullable Subscription upstream;
+    private long forwarded;
+
+    PolicySubscriber(CoreSubscriber<? super T> actual, Publisher<? extends T> source, PolicySpec spec, boolean mono) {
+        this.actual = mono ? actual : Operators.serialize(actual); // a Flux's timer may race its items
+        this.source = source;
+        this.spec = spec;
+        this.mono = mono;
+        this.deadlineAt = spec.deadlineNanos == 0 ? 0 : now() + spec.deadlineNanos;
+    }
+
+    void start() {
+        actual.onSubscribe(this);
+        startAttempt();
+    }
+
+    private long now() {
+        return spec.scheduler.now(TimeUnit.NANOSECONDS);
+    }
+
+    private void startAttempt() {
+        retryTask = null;
+        if (cancelled) {
+            return;
+        }
+        PolicySpec s = spec;
+        CircuitBreaker breaker = s.breaker;
+        if (breaker != null && !breaker.tryAcquirePermission()) {
+            finish(CallNotPermittedException.createCallNotPermittedException(breaker), true);
+            return;
+        }
+        RateLimiter limiter = s.rateLimiter;
+        if (limiter != null && !limiter.acquirePermission()) {
+            if (breaker != null) {
+                breaker.releasePermission();
+            }
+            finish(RequestNotPermitted.createRequestNotPermitted(limiter), true);
+            return;
+        }
+        long start = breaker == null ? 0 : breaker.getCurrentTimestamp();
+        Bulkhead bulkhead = s.bulkhead;
+        if (bulkhead != null && !bulkhead.tryAcquirePermission()) {
+            if (breaker != null) {
+                breaker.releasePermission();
+            }
+            finish(BulkheadFullException.createBulkheadFullException(bulkhead), true);
+            return;
+        }
+        attempts++;
+        Attempt<T> attempt = new Attempt<>(this, start);
+        current = attempt;
+        if (cancelled && attempt.tryFinish()) { // cancel() may have missed this attempt
+            releasePermits(attempt);
+            return;
+        }
+        source.subscribe(attempt);
+        if (attempt.done == 0 && (s.timeoutNanos != 0 || deadlineAt != 0)) {
+            armTimer(attempt);
+        }
+    }
+
+    private void armTimer(Attempt<T> attempt) {
+        long delay = spec.timeoutNanos;
+        if (deadlineAt != 0) {
+            long remaining = deadlineAt - now();
+            if (delay == 0 || remaining < delay) {
+                delay = Math.max(remaining, 0);
+                attempt.timerIsDeadline = true;
+            }
+        }
+        attempt.timer = spec.scheduler.schedule(attempt, delay, TimeUnit.NANOSECONDS);
+        if (attempt.done != 0) {
+            attempt.disposeTimer(); // finished while the timer was armed
+        }
+    }
+
+    void attemptNext(Attempt<T> attempt, T value) {
+        if (mono) {
+            if (attempt.tryFinish()) {
+                attemptSucceeded(attempt, value);
+            } else {
+                Operators.onNextDropped(value, actual.currentContext());
+            }
+            return;
+        }
+        emitted = true;
+        actual.onNext(value);
+    }
+
+    void attemptSucceeded(Attempt<T> attempt, @Nullable T value) {
+        attempt.disposeTimer();
+        Bulkhead bulkhead = spec.bulkhead;
+        if (bulkhead != null) {
+            bulkhead.onComplete();
+        }
+        CircuitBreaker breaker = spec.breaker;
+        if (breaker != null) {
+            breaker.onSuccess(breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit());
+        }
+        spec.counters.success.increment();
+        if (value != null) {
+            actual.onNext(value);
+        }
+        actual.onComplete();
+    }
+
+    void attemptTimedOut(Attempt<T> attempt) {
+        if (attempt.timerIsDeadline) {
+            releasePermits(attempt); // the call ran out of budget; says nothing certain about the dependency
+            finish(new DeadlineExceededException(spec.name, spec.deadline, attempts, null), false);
+            return;
+        }
+        spec.counters.timeouts.increment();
+        attemptFailed(attempt, new PolicyTimeoutException(spec.name, spec.timeout));
+    }
+
+    void attemptFailed(Attempt<T> attempt, Throwable error) {
+        attempt.disposeTimer();
+        Bulkhead bulkhead = spec.bulkhead;
+        if (bulkhead != null) {
+            bulkhead.onComplete();
+        }
+        ErrorClass errorClass = spec.classifier.classify(error);
+        CircuitBreaker breaker = spec.breaker;
+        if (breaker != null) {
+            if (errorClass == ErrorClass.IGNORED) {
+                breaker.releasePermission();
+            } else {
+                breaker.onError(
+                        breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit(), error);
+            }
+        }
+        if (cancelled) {
+            return;
+        }
+        if (emitted) {
+            spec.counters.failed.increment();
+            actual.onError(error); // items already went downstream: neither retry nor fallback may repeat them
+            return;
+        }
+        if (errorClass == ErrorClass.RETRYABLE && attempts < spec.maxAttempts) {
+            scheduleRetry(error);
+            return;
+        }
+        Throwable signal = errorClass == ErrorClass.RETRYABLE && spec.retry != null
+                ? new RetriesExhaustedException(spec.name, attempts, error)
+                : error;
+        finish(signal, error, false);
+    }
+
+    private void scheduleRetry(Throwable error) {
+        long delay = Backoffs.delayNanos(spec.retry, attempts, error);
+        if (deadlineAt != 0 && now() + delay >= deadlineAt) {
+            finish(new DeadlineExceededException(spec.name, spec.deadline, attempts, error), false);
+            return;
+        }
+        spec.counters.retries.increment();
+        Disposable task = spec.scheduler.schedule(this::startAttempt, delay, TimeUnit.NANOSECONDS);
+        retryTask = task;
+        if (cancelled) {
+            task.dispose();
+        }
+    }
+
+    private void releasePermits(Attempt<T> attempt) {
+        attempt.disposeTimer();
+        if (spec.bulkhead != null) {
+            spec.bulkhead.onComplete();
+        }
+        if (spec.breaker != null) {
+            spec.breaker.releasePermission();
+        }
+    }
+
+    private void finish(Throwable error, boolean rejected) {
+        finish(error, error, rejected);
+    }
+
+    /** End the call with {@code signal}, or with the fallback fed {@code underlying}. */
+    private void finish(Throwable signal, Throwable underlying, boolean rejected) {
+        if (cancelled) {
+            return;
+        }
+        var recover = spec.fallback;
+        if (recover == null) {
+            (rejected ? spec.counters.rejected : spec.counters.failed).increment();
+            actual.onError(signal);
+            return;
+        }
+        Publisher<?> recovery;
+        try {
+            recovery = recover.apply(new Failure(underlying, attempts));
+            if (recovery == null) {
+                throw new NullPointerException("fallback of policy '" + spec.name + "' returned null");
+            }
+        } catch (Throwable fallbackError) {
+            Exceptions.throwIfJvmFatal(fallbackError);
+            fallbackFailed(fallbackError, underlying);
+            return;
+        }
+        @SuppressWarnings("unchecked") // the fallback promises values of the guarded publisher's type
+        Publisher<T> values = (Publisher<T>) recovery;
+        FallbackSubscriber<T> subscriber = new FallbackSubscriber<>(this, underlying);
+        fallback = subscriber;
+        (mono ? Mono.from(values) : values).subscribe(subscriber);
+    }
+
+    void fallbackFailed(Throwable fallbackError, Throwable underlying) {
+        if (fallbackError != underlying) {
+            fallbackError.addSuppressed(underlying);
+        }
+        spec.counters.failed.increment();
+        actual.onError(fallbackError);
+    }
+
+    void setUpstream(Subscription subscription) {
+        PENDING.lazySet(this, subscription);
+        drain();
+    }
+
+    @Override
+    public void request(long n) {
+        if (Operators.validate(n)) {
+            Operators.addCap(REQUESTED, this, n);
+            drain();
+        }
+    }
+
+    private void drain() {
+        if (WIP.getAndIncrement(this) != 0) {
+            return;
+        }
+        int missed = 1;
+        for (; ; ) {
+            Subscription next = pending;
+            if (next != null) {
+                PENDING.compareAndSet(this, next, null);
+                upstream = next;
+                forwarded = 0;
+            }
+            Subscription up = upstream;
+            long r = requested;
+            if (up != null && r != forwarded) {
+                long n = r == Long.MAX_VALUE ? Long.MAX_VALUE : r - forwarded;
+                forwarded = r;
+                up.request(n);
+            }
+            missed = WIP.addAndGet(this, -missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (cancelled) {
+            return;
+        }
+        cancelled = true;
+        Disposable retry = retryTask;
+        if (retry != null) {
+            retry.dispose();
+        }
+        Attempt<T> attempt = current;
+        if (attempt != null && attempt.tryFinish()) {
+            attempt.cancelUpstream();
+            releasePermits(attempt);
+        }
+        FallbackSubscriber<T> recovery = fallback;
+        if (recovery != null) {
+            recovery.cancel();
+        }
+    }
+
+    /** Passes the fallback's signals downstream and counts how the call ended. */
+    static final class FallbackSubscriber<T> implements CoreSubscriber<T> {
+
+        @SuppressWarnings("rawtypes")
+        private static final AtomicReferenceFieldUpdater<FallbackSubscriber, Subscription> UPSTREAM =
+                AtomicReferenceFieldUpdater.newUpdater(FallbackSubscriber.class, Subscription.class, "upstream");
+
+        private final PolicySubscriber<T> parent;
+        private final Throwable underlying;
+        volatile @Nullable Subscription upstream;
+
+        FallbackSubscriber(PolicySubscriber<T> parent, Throwable underlying) {
+            this.parent = parent;
+            this.underlying = underlying;
+        }
+
+        @Override
+        public Context currentContext() {
+            return parent.actual.currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            if (Operators.setOnce(UPSTREAM, this, s)) {
+                parent.setUpstream(s);
+            }
+        }
+
+        @Override
+        public void onNext(T value) {
+            parent.actual.onNext(value);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            parent.fallbackFailed(error, underlying);
+        }
+
+        @Override
+        public void onComplete() {
+            parent.spec.counters.recovered.increment();
+            parent.actual.onComplete();
+        }
+
+        void cancel() {
+            Operators.terminate(UPSTREAM, this);
+        }
+    }
+}

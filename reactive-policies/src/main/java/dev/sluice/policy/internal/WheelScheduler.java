@@ -1,0 +1,147 @@
+package dev.sluice.policy.internal;
+
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
+import io.netty.util.TimerTask;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.scheduler.NonBlocking;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The default timer of every policy: one shared Netty {@link HashedWheelTimer} (tick {@value #TICK_MILLIS} ms) on a
+ * daemon thread marked {@link NonBlocking}. Arming a timer is a lock-free queue offer, far cheaper than
+ * {@code Schedulers.parallel()}'s locked delay queue; a timer fires at most one tick late. Expired tasks are handed to
+ * {@code Schedulers.parallel()} so a slow task never delays the wheel. Immediate tasks go straight to
+ * {@code Schedulers.parallel()}. Periodic scheduling is not supported.
+ */
+public final class WheelScheduler implements Scheduler {
+
+    /** Wheel resolution in milliseconds: timeouts fire within one tick of their deadline. */
+    public static final int TICK_MILLIS = 5;
+
+    private static final WheelScheduler SHARED = new WheelScheduler();
+
+    private final HashedWheelTimer wheel;
+    private final Scheduler executor = Schedulers.parallel();
+
+    private WheelScheduler() {
+        ThreadFactory threads = task -> {
+            Thread thread = new WheelThread(task);
+            thread.setDaemon(true);
+            return thread;
+        };
+        this.wheel = new HashedWheelTimer(threads, TICK_MILLIS, TimeUnit.MILLISECONDS, 512);
+    }
+
+    /** Return the shared instance; it lives as long as the JVM. */
+    public static WheelScheduler shared() {
+        return SHARED;
+    }
+
+    @Override
+    public Disposable schedule(Runnable task) {
+        return executor.schedule(task);
+    }
+
+    @Override
+    public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+        if (delay <= 0) {
+            return executor.schedule(task);
+        }
+        WheelTask wheelTask = new WheelTask(task, executor);
+        wheelTask.timeout = wheel.newTimeout(wheelTask, delay, unit);
+        return wheelTask;
+    }
+
+    @Override
+    public Worker createWorker() {
+        return new WheelWorker(this);
+    }
+
+    @Override
+    public void dispose() {
+        // shared for the JVM's lifetime: disposing it would break every policy
+    }
+
+    private static final class WheelThread extends Thread implements NonBlocking {
+        WheelThread(Runnable task) {
+            super(task, "sluice-timer");
+        }
+    }
+
+    private static final class WheelTask implements TimerTask, Disposable {
+        private final Runnable task;
+        private final Scheduler executor;
+        volatile Timeout timeout;
+
+        WheelTask(Runnable task, Scheduler executor) {
+            this.task = task;
+            this.executor = executor;
+        }
+
+        @Override
+        public void run(Timeout expired) {
+            executor.schedule(task);
+        }
+
+        @Override
+        public void dispose() {
+            Timeout t = timeout;
+            if (t != null) {
+                t.cancel();
+            }
+        }
+
+        @Override
+        public boolean isDisposed() {
+            Timeout t = timeout;
+            return t != null && (t.isCancelled() || t.isExpired());
+        }
+    }
+
+    private static final class WheelWorker implements Worker {
+        private final WheelScheduler scheduler;
+        private final Disposable.Composite tasks = Disposables.composite();
+
+        WheelWorker(WheelScheduler scheduler) {
+            this.scheduler = scheduler;
+        }
+
+        @Override
+        public Disposable schedule(Runnable task) {
+            return schedule(task, 0, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+            if (tasks.isDisposed()) {
+                throw new java.util.concurrent.RejectedExecutionException("worker disposed");
+            }
+            Disposable[] holder = new Disposable[1];
+            Disposable scheduled = scheduler.schedule(
+                    () -> {
+                        tasks.remove(holder[0]);
+                        task.run();
+                    },
+                    delay,
+                    unit);
+            holder[0] = scheduled;
+            tasks.add(scheduled);
+            return scheduled;
+        }
+
+        @Override
+        public void dispose() {
+            tasks.dispose();
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return tasks.isDisposed();
+        }
+    }
+}
