@@ -87,8 +87,14 @@ public final class ResiliencePolicy {
     private final Scheduler scheduler;
     private final boolean hasFallback;
     private final PolicyEvents events = new PolicyEvents();
+    final CircuitBreakerRegistry breakers;
+    final BulkheadRegistry bulkheads;
+    final RateLimiterRegistry rateLimiters;
 
     private ResiliencePolicy(Builder b) {
+        this.breakers = b.breakers != null ? b.breakers : CircuitBreakerRegistry.ofDefaults();
+        this.bulkheads = b.bulkheads != null ? b.bulkheads : BulkheadRegistry.ofDefaults();
+        this.rateLimiters = b.rateLimiters != null ? b.rateLimiters : RateLimiterRegistry.ofDefaults();
         this.name = b.name;
         this.timeout = b.timeout;
         this.deadline = b.deadline;
@@ -96,9 +102,9 @@ public final class ResiliencePolicy {
         this.classifier = b.classifier;
         this.scheduler = b.scheduler;
         this.hasFallback = b.fallback != null;
-        this.circuitBreaker = b.resolveBreaker();
-        this.rateLimiter = b.rateLimiterConfig == null ? null : b.rateLimiters().rateLimiter(name, b.rateLimiterConfig);
-        this.bulkhead = b.bulkheadConfig == null ? null : b.bulkheads().bulkhead(name, b.bulkheadConfig);
+        this.circuitBreaker = b.resolveBreaker(breakers);
+        this.rateLimiter = b.rateLimiterConfig == null ? null : rateLimiters.rateLimiter(name, b.rateLimiterConfig);
+        this.bulkhead = b.bulkheadConfig == null ? null : bulkheads.bulkhead(name, b.bulkheadConfig);
         this.spec = new PolicySpec(
                 name,
                 timeout,
@@ -389,7 +395,7 @@ public final class ResiliencePolicy {
             return new ResiliencePolicy(this);
         }
 
-        private @Nullable CircuitBreaker resolveBreaker() {
+        private @Nullable CircuitBreaker resolveBreaker(CircuitBreakerRegistry registry) {
             if (breaker != null) {
                 return breaker;
             }
@@ -402,19 +408,7 @@ public final class ResiliencePolicy {
                     .clock(new SchedulerClock(clockSource))
                     .currentTimestampFunction(clock -> clockSource.now(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
                     .build();
-            return breakers().circuitBreaker(name, config);
-        }
-
-        private CircuitBreakerRegistry breakers() {
-            return breakers != null ? breakers : CircuitBreakerRegistry.ofDefaults();
-        }
-
-        private BulkheadRegistry bulkheads() {
-            return bulkheads != null ? bulkheads : BulkheadRegistry.ofDefaults();
-        }
-
-        private RateLimiterRegistry rateLimiters() {
-            return rateLimiters != null ? rateLimiters : RateLimiterRegistry.ofDefaults();
+            return registry.circuitBreaker(name, config);
         }
 
         private static Duration positive(String what, Duration value) {
