@@ -182,7 +182,10 @@ class TimeoutAndDeadlineTest {
                 // first attempt times out at 100, retry starts at 110 with 70 ms of budget left
                 .expectNoEvent(Duration.ofMillis(180).minusNanos(1))
                 .thenAwait(Duration.ofNanos(1))
-                .expectError(DeadlineExceededException.class)
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(DeadlineExceededException.class)
+                        .as("cause: the failure of the last completed attempt")
+                        .hasCauseInstanceOf(PolicyTimeoutException.class))
                 .verify(VERIFY);
 
         assertThat(subscriptions).hasValue(2);
