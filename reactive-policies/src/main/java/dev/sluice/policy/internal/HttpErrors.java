@@ -22,7 +22,16 @@ public final class HttpErrors {
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
                 if (c.getName().equals(SPRING_TYPE)) {
                     try {
-                        return new Method[] {c.getMethod("getStatusCode"), c.getMethod("getHeaders")};
+                        Method status = c.getMethod("getStatusCode");
+                        Method headers = c.getMethod("getHeaders");
+                        // through the declared (public) return types: the runtime class may be package-private,
+                        // as Spring's DefaultHttpStatusCode is for codes without an HttpStatus constant
+                        return new Method[] {
+                            status,
+                            headers,
+                            status.getReturnType().getMethod("value"),
+                            headers.getReturnType().getMethod("getFirst", String.class)
+                        };
                     } catch (NoSuchMethodException e) {
                         return null;
                     }
@@ -45,7 +54,7 @@ public final class HttpErrors {
         }
         try {
             Object code = accessors[0].invoke(error);
-            return code == null ? -1 : (int) code.getClass().getMethod("value").invoke(code);
+            return code == null ? -1 : (int) accessors[2].invoke(code);
         } catch (ReflectiveOperationException | RuntimeException e) {
             return -1;
         }
@@ -62,9 +71,7 @@ public final class HttpErrors {
         }
         try {
             Object headers = accessors[1].invoke(error);
-            Object value = headers == null
-                    ? null
-                    : headers.getClass().getMethod("getFirst", String.class).invoke(headers, "Retry-After");
+            Object value = headers == null ? null : accessors[3].invoke(headers, "Retry-After");
             return value == null
                     ? null
                     : Duration.ofSeconds(Long.parseLong(value.toString().trim()));

@@ -55,6 +55,7 @@ final class PolicySubscriber<T> implements Subscription {
     private final long deadlineAt;
 
     private int attempts;
+    private @Nullable Throwable lastError; // the last attempt's failure: what a fallback sees (Failure's contract)
     private volatile boolean emitted;
     private volatile boolean cancelled;
     private volatile @Nullable Attempt<T> current;
@@ -93,7 +94,7 @@ final class PolicySubscriber<T> implements Subscription {
         PolicySpec s = spec;
         CircuitBreaker breaker = s.breaker;
         if (breaker != null && !breaker.tryAcquirePermission()) {
-            finish(CallNotPermittedException.createCallNotPermittedException(breaker), true);
+            rejected(CallNotPermittedException.createCallNotPermittedException(breaker));
             return;
         }
         RateLimiter limiter = s.rateLimiter;
@@ -101,7 +102,7 @@ final class PolicySubscriber<T> implements Subscription {
             if (breaker != null) {
                 breaker.releasePermission();
             }
-            finish(RequestNotPermitted.createRequestNotPermitted(limiter), true);
+            rejected(RequestNotPermitted.createRequestNotPermitted(limiter));
             return;
         }
         long start = breaker == null ? 0 : breaker.getCurrentTimestamp();
@@ -110,7 +111,7 @@ final class PolicySubscriber<T> implements Subscription {
             if (breaker != null) {
                 breaker.releasePermission();
             }
-            finish(BulkheadFullException.createBulkheadFullException(bulkhead), true);
+            rejected(BulkheadFullException.createBulkheadFullException(bulkhead));
             return;
         }
         attempts++;
@@ -174,7 +175,9 @@ final class PolicySubscriber<T> implements Subscription {
     void attemptTimedOut(Attempt<T> attempt) {
         if (attempt.timerIsDeadline) {
             releasePermits(attempt); // the call ran out of budget; says nothing certain about the dependency
-            finish(new DeadlineExceededException(spec.name, spec.deadline, attempts, null), false);
+            Throwable last = lastError;
+            DeadlineExceededException expired = new DeadlineExceededException(spec.name, spec.deadline, attempts, last);
+            finish(expired, last != null ? last : expired, false);
             return;
         }
         spec.counters.timeouts.increment();
@@ -197,6 +200,7 @@ final class PolicySubscriber<T> implements Subscription {
                         breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit(), error);
             }
         }
+        lastError = error;
         if (cancelled) {
             return;
         }
@@ -218,7 +222,7 @@ final class PolicySubscriber<T> implements Subscription {
     private void scheduleRetry(Throwable error) {
         long delay = Backoffs.delayNanos(spec.retry, attempts, error);
         if (deadlineAt != 0 && now() + delay >= deadlineAt) {
-            finish(new DeadlineExceededException(spec.name, spec.deadline, attempts, error), false);
+            finish(new DeadlineExceededException(spec.name, spec.deadline, attempts, error), error, false);
             return;
         }
         spec.counters.retries.increment();
@@ -239,8 +243,10 @@ final class PolicySubscriber<T> implements Subscription {
         }
     }
 
-    private void finish(Throwable error, boolean rejected) {
-        finish(error, error, rejected);
+    /** End the call with a rejection; a fallback sees the last attempt's error if a retry was refused. */
+    private void rejected(Throwable rejection) {
+        Throwable last = lastError;
+        finish(rejection, last != null ? last : rejection, true);
     }
 
     /** End the call with {@code signal}, or with the fallback fed {@code underlying}. */
@@ -249,7 +255,7 @@ final class PolicySubscriber<T> implements Subscription {
             return;
         }
         var recover = spec.fallback;
-        if (recover == null) {
+        if (recover == null || emitted) { // once items went downstream a fallback would append to them
             (rejected ? spec.counters.rejected : spec.counters.failed).increment();
             actual.onError(signal);
             return;
