@@ -115,16 +115,8 @@ public final class ResiliencePolicy {
                 bulkhead,
                 classifier,
                 scheduler,
-                b.fallback);
-        if (circuitBreaker != null) {
-            circuitBreaker
-                    .getEventPublisher()
-                    .onStateTransition(e -> events.emit(new PolicyEvent(
-                            name,
-                            e.getStateTransition().getFromState(),
-                            e.getStateTransition().getToState(),
-                            new SchedulerClock(scheduler).instant())));
-        }
+                b.fallback,
+                events);
     }
 
     /**
@@ -208,8 +200,11 @@ public final class ResiliencePolicy {
     }
 
     /**
-     * Return the breaker's state transitions as a hot, best-effort {@code Flux}: it never completes, never slows a
-     * call, and drops (and counts, see {@link #droppedEvents()}) events for an observer more than 256 behind.
+     * Return the breaker's state changes as a hot, best-effort {@code Flux}: it never completes, never slows a call,
+     * and drops (and counts, see {@link #droppedEvents()}) events for an observer more than 256 behind. Changes are
+     * observed by this policy's own calls (checked after each breaker interaction, which costs a field read), so a
+     * change made elsewhere (a shared breaker, a manual transition) appears with the next call, and states passed
+     * through between two calls are not reported.
      */
     public Flux<PolicyEvent> events() {
         return events.flux();

@@ -2,11 +2,13 @@ package dev.sluice.policy.internal;
 
 import dev.sluice.policy.ErrorClassifier;
 import dev.sluice.policy.Failure;
+import dev.sluice.policy.PolicyEvent;
 import dev.sluice.policy.RetrySettings;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -29,6 +31,13 @@ public final class PolicySpec {
     final Scheduler scheduler;
     final @Nullable Function<Failure, ? extends Publisher<?>> fallback;
     final PolicyCounters counters = new PolicyCounters();
+    private final PolicyEvents events;
+    private final SchedulerClock clock;
+
+    private static final AtomicReferenceFieldUpdater<PolicySpec, CircuitBreaker.State> OBSERVED =
+            AtomicReferenceFieldUpdater.newUpdater(PolicySpec.class, CircuitBreaker.State.class, "observed");
+
+    private volatile CircuitBreaker.@Nullable State observed;
 
     /** Resolve a spec; arguments were validated by the policy's builder. */
     public PolicySpec(
@@ -41,7 +50,8 @@ public final class PolicySpec {
             @Nullable Bulkhead bulkhead,
             ErrorClassifier classifier,
             Scheduler scheduler,
-            @Nullable Function<Failure, ? extends Publisher<?>> fallback) {
+            @Nullable Function<Failure, ? extends Publisher<?>> fallback,
+            PolicyEvents events) {
         this.name = name;
         this.timeout = timeout;
         this.timeoutNanos = timeout == null ? 0 : timeout.toNanos();
@@ -55,6 +65,22 @@ public final class PolicySpec {
         this.classifier = classifier;
         this.scheduler = scheduler;
         this.fallback = fallback;
+        this.events = events;
+        this.clock = new SchedulerClock(scheduler);
+        this.observed = breaker == null ? null : breaker.getState();
+    }
+
+    /**
+     * Publish a {@link PolicyEvent} if the breaker's state differs from the last one observed. Called after each
+     * breaker interaction: polling costs a field read per call, whereas subscribing to resilience4j's state
+     * transitions would make the breaker build an event object (with a {@code ZonedDateTime}) for every call.
+     */
+    void observeBreaker(CircuitBreaker breaker) {
+        CircuitBreaker.State now = breaker.getState();
+        CircuitBreaker.State last = observed;
+        if (now != last && last != null && OBSERVED.compareAndSet(this, last, now)) {
+            events.emit(new PolicyEvent(name, last, now, clock.instant()));
+        }
     }
 
     /** Return the policy's outcome counters. */

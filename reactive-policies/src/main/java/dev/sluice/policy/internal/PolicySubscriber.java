@@ -93,7 +93,7 @@ final class PolicySubscriber<T> implements Subscription {
         }
         PolicySpec s = spec;
         CircuitBreaker breaker = s.breaker;
-        if (breaker != null && !breaker.tryAcquirePermission()) {
+        if (breaker != null && !acquire(breaker)) {
             rejected(CallNotPermittedException.createCallNotPermittedException(breaker));
             return;
         }
@@ -125,6 +125,12 @@ final class PolicySubscriber<T> implements Subscription {
         if (attempt.done == 0 && (s.timeoutNanos != 0 || deadlineAt != 0)) {
             armTimer(attempt);
         }
+    }
+
+    private boolean acquire(CircuitBreaker breaker) {
+        boolean permitted = breaker.tryAcquirePermission();
+        spec.observeBreaker(breaker); // permission may have moved OPEN to HALF_OPEN
+        return permitted;
     }
 
     private void armTimer(Attempt<T> attempt) {
@@ -164,6 +170,7 @@ final class PolicySubscriber<T> implements Subscription {
         CircuitBreaker breaker = spec.breaker;
         if (breaker != null) {
             breaker.onSuccess(breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit());
+            spec.observeBreaker(breaker);
         }
         spec.counters.success.increment();
         if (value != null) {
@@ -199,6 +206,7 @@ final class PolicySubscriber<T> implements Subscription {
                 breaker.onError(
                         breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit(), error);
             }
+            spec.observeBreaker(breaker);
         }
         lastError = error;
         if (cancelled) {
