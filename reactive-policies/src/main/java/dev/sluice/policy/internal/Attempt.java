@@ -1,7 +1,8 @@
 package dev.sluice.policy.internal;
 
+import io.netty.util.Timeout;
+import io.netty.util.TimerTask;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -13,21 +14,18 @@ import reactor.util.context.Context;
  * One subscription to the guarded source. Exactly one of completion, error, timer expiry or cancellation finishes it
  * (a CAS on {@code done}); the winner releases the permits the attempt holds. Also the timer task.
  */
-final class Attempt<T> implements CoreSubscriber<T>, Runnable {
+final class Attempt<T> implements CoreSubscriber<T>, Runnable, TimerTask {
 
     @SuppressWarnings("rawtypes")
     private static final AtomicIntegerFieldUpdater<Attempt> DONE =
             AtomicIntegerFieldUpdater.newUpdater(Attempt.class, "done");
-
-    @SuppressWarnings("rawtypes")
-    private static final AtomicReferenceFieldUpdater<Attempt, Subscription> UPSTREAM =
-            AtomicReferenceFieldUpdater.newUpdater(Attempt.class, Subscription.class, "upstream");
 
     final PolicySubscriber<T> parent;
     final long startTimestamp;
     volatile int done;
     volatile @Nullable Subscription upstream;
     volatile @Nullable Disposable timer;
+    volatile @Nullable Timeout wheelTimeout; // the shared wheel's entry: one object less than a Disposable
     boolean timerIsDeadline;
 
     Attempt(PolicySubscriber<T> parent, long startTimestamp) {
@@ -39,11 +37,20 @@ final class Attempt<T> implements CoreSubscriber<T>, Runnable {
         return done == 0 && DONE.compareAndSet(this, 0, 1);
     }
 
+    /** Cancel the source; call only after winning {@link #tryFinish()}. */
     void cancelUpstream() {
-        Operators.terminate(UPSTREAM, this);
+        Subscription s = upstream;
+        if (s != null) {
+            s.cancel();
+        }
     }
 
     void disposeTimer() {
+        Timeout w = wheelTimeout;
+        if (w != null) {
+            w.cancel();
+            return;
+        }
         Disposable t = timer;
         if (t != null) {
             t.dispose();
@@ -57,9 +64,12 @@ final class Attempt<T> implements CoreSubscriber<T>, Runnable {
 
     @Override
     public void onSubscribe(Subscription s) {
-        if (Operators.setOnce(UPSTREAM, this, s)) {
-            parent.setUpstream(s);
+        upstream = s;
+        if (done != 0) { // finished (cancelled or timed out) before the source subscribed; see cancelUpstream
+            s.cancel();
+            return;
         }
+        parent.setUpstream(s);
     }
 
     @Override
@@ -85,6 +95,12 @@ final class Attempt<T> implements CoreSubscriber<T>, Runnable {
         if (tryFinish()) {
             parent.attemptSucceeded(this, null);
         }
+    }
+
+    /** Wheel expiry: hop off the wheel thread before doing anything. */
+    @Override
+    public void run(Timeout expired) {
+        WheelScheduler.shared().expire(this);
     }
 
     /** Timer expiry: the attempt took longer than the timeout, or the deadline passed. */

@@ -86,8 +86,12 @@ final class PolicySubscriber<T> implements Subscription {
         return spec.scheduler.now(TimeUnit.NANOSECONDS);
     }
 
-    private void startAttempt() {
+    private void retry() {
         retryTask = null;
+        startAttempt();
+    }
+
+    private void startAttempt() {
         if (cancelled) {
             return;
         }
@@ -142,7 +146,11 @@ final class PolicySubscriber<T> implements Subscription {
                 attempt.timerIsDeadline = true;
             }
         }
-        attempt.timer = spec.scheduler.schedule(attempt, delay, TimeUnit.NANOSECONDS);
+        if (spec.scheduler instanceof WheelScheduler wheel && delay > 0) {
+            attempt.wheelTimeout = wheel.newTimeout(attempt, delay, TimeUnit.NANOSECONDS);
+        } else {
+            attempt.timer = spec.scheduler.schedule(attempt, delay, TimeUnit.NANOSECONDS);
+        }
         if (attempt.done != 0) {
             attempt.disposeTimer(); // finished while the timer was armed
         }
@@ -234,7 +242,7 @@ final class PolicySubscriber<T> implements Subscription {
             return;
         }
         spec.counters.retries.increment();
-        Disposable task = spec.scheduler.schedule(this::startAttempt, delay, TimeUnit.NANOSECONDS);
+        Disposable task = spec.scheduler.schedule(this::retry, delay, TimeUnit.NANOSECONDS);
         retryTask = task;
         if (cancelled) {
             task.dispose();
@@ -295,6 +303,10 @@ final class PolicySubscriber<T> implements Subscription {
     }
 
     void setUpstream(Subscription subscription) {
+        if (mono && requested != 0) {
+            subscription.request(Long.MAX_VALUE); // a Mono emits at most one value: no arbitration needed
+            return;
+        }
         PENDING.lazySet(this, subscription);
         drain();
     }

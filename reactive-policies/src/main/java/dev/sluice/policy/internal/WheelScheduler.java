@@ -57,6 +57,16 @@ public final class WheelScheduler implements Scheduler {
         return wheelTask;
     }
 
+    /** Arm {@code task} on the wheel directly, without a {@link Disposable} wrapper; for the policy operator. */
+    Timeout newTimeout(TimerTask task, long delay, TimeUnit unit) {
+        return wheel.newTimeout(task, delay, unit);
+    }
+
+    /** Run an expired task off the wheel thread. */
+    void expire(Runnable task) {
+        executor.schedule(task);
+    }
+
     @Override
     public Worker createWorker() {
         return new WheelWorker(this);
