@@ -62,7 +62,8 @@ final class PolicySubscriber<T> implements Subscription {
     private volatile @Nullable Disposable retryTask;
     private volatile @Nullable FallbackSubscriber<T> fallback;
 
-    // demand arbiter: downstream demand is forwarded to whichever subscription is current
+    // demand arbiter (Flux): downstream demand is forwarded to whichever subscription is current;
+    // a Mono uses only requested (0 or not) and pending, see setUpstream
     private volatile long requested;
     private volatile int wip;
     private volatile @Nullable Subscription pending;
@@ -303,8 +304,18 @@ final class PolicySubscriber<T> implements Subscription {
     }
 
     void setUpstream(Subscription subscription) {
-        if (mono && requested != 0) {
-            subscription.request(Long.MAX_VALUE); // a Mono emits at most one value: no arbitration needed
+        if (mono) {
+            // A Mono emits at most one value: once there is any demand, ask for everything. The request/pending
+            // pair is a Dekker handshake with request(): whichever side sees the other's write hands the demand on,
+            // and the CAS on pending makes sure only one of them does.
+            if (requested != 0) {
+                subscription.request(Long.MAX_VALUE);
+                return;
+            }
+            PENDING.set(this, subscription);
+            if (requested != 0 && PENDING.compareAndSet(this, subscription, null)) {
+                subscription.request(Long.MAX_VALUE);
+            }
             return;
         }
         PENDING.lazySet(this, subscription);
@@ -313,10 +324,21 @@ final class PolicySubscriber<T> implements Subscription {
 
     @Override
     public void request(long n) {
-        if (Operators.validate(n)) {
-            Operators.addCap(REQUESTED, this, n);
-            drain();
+        if (!Operators.validate(n)) {
+            return;
         }
+        if (mono) {
+            if (requested == 0) {
+                requested = 1;
+            }
+            Subscription waiting = pending;
+            if (waiting != null && PENDING.compareAndSet(this, waiting, null)) {
+                waiting.request(Long.MAX_VALUE);
+            }
+            return;
+        }
+        Operators.addCap(REQUESTED, this, n);
+        drain();
     }
 
     private void drain() {
