@@ -140,6 +140,17 @@ public final class ResiliencePolicy {
     }
 
     /**
+     * Guard {@code mono} with {@code fallback} for this call instead of the policy's own fallback (typed, so no cast
+     * is needed; the bus uses it for each subscriber's fallback).
+     *
+     * @return as {@link #apply(Mono)}, with {@code fallback}'s value when the call fails
+     */
+    public <T> Mono<T> apply(Mono<T> mono, Function<Failure, ? extends Publisher<? extends T>> fallback) {
+        return PolicyOperators.mono(
+                Objects.requireNonNull(mono, "mono"), spec, Objects.requireNonNull(fallback, "fallback"));
+    }
+
+    /**
      * Guard {@code flux}: each subscription runs attempts under this policy (see "Flux" in the class documentation).
      *
      * @return a {@code Flux} of the source's items, or the fallback's; or the errors listed in the class

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
@@ -70,7 +71,15 @@ final class PolicySubscriber<T> implements Subscription {
     private @Nullable Subscription upstream;
     private long forwarded;
 
-    PolicySubscriber(CoreSubscriber<? super T> actual, Publisher<? extends T> source, PolicySpec spec, boolean mono) {
+    private final @Nullable Function<Failure, ? extends Publisher<?>> fallbackFunction;
+
+    PolicySubscriber(
+            CoreSubscriber<? super T> actual,
+            Publisher<? extends T> source,
+            PolicySpec spec,
+            boolean mono,
+            @Nullable Function<Failure, ? extends Publisher<?>> fallbackFunction) {
+        this.fallbackFunction = fallbackFunction;
         this.actual = mono ? actual : Operators.serialize(actual); // a Flux's timer may race its items
         this.source = source;
         this.spec = spec;
@@ -271,7 +280,7 @@ final class PolicySubscriber<T> implements Subscription {
         if (cancelled) {
             return;
         }
-        var recover = spec.fallback;
+        var recover = fallbackFunction;
         if (recover == null || emitted) { // once items went downstream a fallback would append to them
             (rejected ? spec.counters.rejected : spec.counters.failed).increment();
             actual.onError(signal);
@@ -279,7 +288,7 @@ final class PolicySubscriber<T> implements Subscription {
         }
         Publisher<?> recovery;
         try {
-            recovery = recover.apply(new Failure(underlying, attempts));
+            recovery = recover.apply(new Failure(underlying, attempts, signal));
             if (recovery == null) {
                 throw new NullPointerException("fallback of policy '" + spec.name + "' returned null");
             }

@@ -1,0 +1,109 @@
+package dev.sluice.bus;
+
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A named kind of event and its payload class, e.g. {@code EventType.of("order.placed", OrderPlaced.class)}.
+ * Immutable; equal when name and payload class are equal.
+ *
+ * <p>Names are {@code domain.action}: lowercase segments of letters, digits and hyphens separated by dots
+ * ({@value #NAME_PATTERN}); names under {@code sluice.} are reserved for the bus's own system events. An optional key
+ * extractor gives events published without an explicit key their key (for per-key ordering); an optional validator
+ * returns a violation message for a bad payload, or null for a good one.
+ *
+ * @param <T> the payload type
+ */
+public final class EventType<T> {
+
+    /** What a name must match. */
+    public static final String NAME_PATTERN = "[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+";
+
+    private static final Pattern NAME = Pattern.compile(NAME_PATTERN);
+
+    private final String name;
+    private final Class<T> payloadType;
+    private final @Nullable Function<? super T, @Nullable String> keyExtractor;
+    private final @Nullable Function<? super T, @Nullable String> validator;
+
+    private EventType(
+            String name,
+            Class<T> payloadType,
+            @Nullable Function<? super T, @Nullable String> keyExtractor,
+            @Nullable Function<? super T, @Nullable String> validator) {
+        this.name = name;
+        this.payloadType = payloadType;
+        this.keyExtractor = keyExtractor;
+        this.validator = validator;
+    }
+
+    /**
+     * Return an event type.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code name} does not match {@value #NAME_PATTERN} or starts with
+     *     {@code sluice.}
+     */
+    public static <T> EventType<T> of(String name, Class<T> payloadType) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(payloadType, "payloadType");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(
+                    "event type name must match " + NAME_PATTERN + " (domain.action), but was '" + name + "'");
+        }
+        if (name.startsWith("sluice.")) {
+            throw new IllegalArgumentException(
+                    "event type names under 'sluice.' are reserved for system events, but was '" + name + "'");
+        }
+        return new EventType<>(name, payloadType, null, null);
+    }
+
+    static <T> EventType<T> system(String name, Class<T> payloadType) {
+        return new EventType<>(name, payloadType, null, null);
+    }
+
+    /** Return a copy whose events take their key from {@code keyExtractor} when published without one. */
+    public EventType<T> withKey(Function<? super T, @Nullable String> keyExtractor) {
+        return new EventType<>(name, payloadType, Objects.requireNonNull(keyExtractor, "keyExtractor"), validator);
+    }
+
+    /** Return a copy that validates payloads: {@code validator} returns a violation message, or null if valid. */
+    public EventType<T> withValidator(Function<? super T, @Nullable String> validator) {
+        return new EventType<>(name, payloadType, keyExtractor, Objects.requireNonNull(validator, "validator"));
+    }
+
+    /** Return the name. */
+    public String name() {
+        return name;
+    }
+
+    /** Return the payload class. */
+    public Class<T> payloadType() {
+        return payloadType;
+    }
+
+    @Nullable String keyOf(T payload) {
+        return keyExtractor == null ? null : keyExtractor.apply(payload);
+    }
+
+    @Nullable String violationOf(T payload) {
+        return validator == null ? null : validator.apply(payload);
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+        return o instanceof EventType<?> other && name.equals(other.name) && payloadType.equals(other.payloadType);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + payloadType.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return name + "<" + payloadType.getSimpleName() + ">";
+    }
+}

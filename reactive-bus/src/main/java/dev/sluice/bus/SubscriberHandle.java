@@ -1,0 +1,21 @@
+package dev.sluice.bus;
+
+import reactor.core.publisher.Mono;
+
+/** A subscriber on the bus: its name, accounting, and a way to remove it. Thread-safe. */
+public interface SubscriberHandle {
+
+    /** Return the subscriber's name. */
+    String name();
+
+    /** Return a snapshot of its accounting. */
+    SubscriberStats stats();
+
+    /**
+     * Remove the subscriber: it takes no new events, in-flight handlers get the spec's grace period, then are
+     * cancelled; what is left becomes {@code UNSUBSCRIBED} dead letters.
+     *
+     * @return a {@code Mono} completing when every event it was offered has an outcome; idempotent
+     */
+    Mono<Void> dispose();
+}

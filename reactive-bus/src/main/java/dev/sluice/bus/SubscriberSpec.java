@@ -1,0 +1,197 @@
+package dev.sluice.bus;
+
+import dev.sluice.policy.Failure;
+import dev.sluice.policy.ResiliencePolicy;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+
+/**
+ * How one subscriber handles one event type. Immutable; build with {@link #builder(String, EventType, Function)}.
+ *
+ * <p>Defaults: policy {@link #DEFAULT_POLICY} (30 s timeout, no retry), no fallback, concurrency 1, unordered,
+ * inbox {@value #DEFAULT_INBOX_SIZE}, {@link OverflowPolicy#BACKPRESSURE} with {@code maxPublishWait} 250 ms,
+ * {@link BreakerOpenPolicy#PAUSE}, shutdown grace 5 s.
+ *
+ * @param <T> the payload type
+ */
+public final class SubscriberSpec<T> {
+
+    /** Default inbox capacity. */
+    public static final int DEFAULT_INBOX_SIZE = 1024;
+    /** Default longest wait of a publish for room in a {@code BACKPRESSURE} inbox. */
+    public static final Duration DEFAULT_MAX_PUBLISH_WAIT = Duration.ofMillis(250);
+    /** Default grace given to in-flight handlers when the subscriber is disposed. */
+    public static final Duration DEFAULT_DISPOSE_GRACE = Duration.ofSeconds(5);
+    /** Default policy: a 30 s timeout per event, no retry. */
+    public static final ResiliencePolicy DEFAULT_POLICY =
+            ResiliencePolicy.builder("sluice-default").timeout(Duration.ofSeconds(30)).build();
+
+    final String name;
+    final EventType<T> type;
+    final Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler;
+    final ResiliencePolicy policy;
+    final @Nullable BiFunction<? super Event<T>, Failure, ? extends Publisher<?>> fallback;
+    final int concurrency;
+    final boolean orderedByKey;
+    final int inboxSize;
+    final OverflowPolicy overflow;
+    final Duration maxPublishWait;
+    final BreakerOpenPolicy onBreakerOpen;
+    final Duration disposeGrace;
+
+    private SubscriberSpec(Builder<T> b) {
+        this.name = b.name;
+        this.type = b.type;
+        this.handler = b.handler;
+        this.policy = b.policy;
+        this.fallback = b.fallback;
+        this.concurrency = b.concurrency;
+        this.orderedByKey = b.orderedByKey;
+        this.inboxSize = b.inboxSize;
+        this.overflow = b.overflow;
+        this.maxPublishWait = b.maxPublishWait;
+        this.onBreakerOpen = b.onBreakerOpen;
+        this.disposeGrace = b.disposeGrace;
+    }
+
+    /**
+     * Start a spec: subscriber {@code name} (unique on the bus) handles events of {@code type} with {@code handler},
+     * whose publisher's completion means success (its values are ignored). A handler that throws or returns null
+     * fails that event (handled by the policy chain), never the bus.
+     */
+    public static <T> Builder<T> builder(
+            String name, EventType<T> type, Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler) {
+        return new Builder<>(name, type, handler);
+    }
+
+    /** Return the subscriber's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Return the event type it handles. */
+    public EventType<T> type() {
+        return type;
+    }
+
+    /** Return its policy. */
+    public ResiliencePolicy policy() {
+        return policy;
+    }
+
+    /** Builds a {@link SubscriberSpec}; setters validate at once. Not thread-safe. */
+    public static final class Builder<T> {
+        private final String name;
+        private final EventType<T> type;
+        private final Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler;
+        private ResiliencePolicy policy = DEFAULT_POLICY;
+        private @Nullable BiFunction<? super Event<T>, Failure, ? extends Publisher<?>> fallback;
+        private int concurrency = 1;
+        private boolean orderedByKey;
+        private int inboxSize = DEFAULT_INBOX_SIZE;
+        private OverflowPolicy overflow = OverflowPolicy.BACKPRESSURE;
+        private Duration maxPublishWait = DEFAULT_MAX_PUBLISH_WAIT;
+        private BreakerOpenPolicy onBreakerOpen = BreakerOpenPolicy.PAUSE;
+        private Duration disposeGrace = DEFAULT_DISPOSE_GRACE;
+
+        private Builder(
+                String name,
+                EventType<T> type,
+                Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("subscriber name must not be blank, but was '" + name + "'");
+            }
+            this.name = name;
+            this.type = Objects.requireNonNull(type, "type");
+            this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        /**
+         * Handle events under {@code policy}.
+         *
+         * @throws IllegalArgumentException if the policy carries its own fallback (use {@link #fallback} instead, so
+         *     {@code RECOVERED} always means the subscriber's fallback ran)
+         */
+        public Builder<T> policy(ResiliencePolicy policy) {
+            Objects.requireNonNull(policy, "policy");
+            if (policy.hasFallback()) {
+                throw new IllegalArgumentException("policy '" + policy.name() + "' carries its own fallback; give "
+                        + "subscriber '" + name + "' a fallback instead");
+            }
+            this.policy = policy;
+            return this;
+        }
+
+        /** Recover from an event's final failure with {@code fallback}; its completion means {@code RECOVERED}. */
+        public Builder<T> fallback(BiFunction<? super Event<T>, Failure, ? extends Publisher<?>> fallback) {
+            this.fallback = Objects.requireNonNull(fallback, "fallback");
+            return this;
+        }
+
+        /** Handle up to {@code concurrency} events at once; {@code >= 1}. */
+        public Builder<T> concurrency(int concurrency) {
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be >= 1, but was " + concurrency);
+            }
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        /** Handle events with the same key one at a time, in the order the bus accepted them. */
+        public Builder<T> orderedByKey(boolean orderedByKey) {
+            this.orderedByKey = orderedByKey;
+            return this;
+        }
+
+        /** Bound the inbox to {@code inboxSize} events; {@code >= 1}. */
+        public Builder<T> inboxSize(int inboxSize) {
+            if (inboxSize < 1) {
+                throw new IllegalArgumentException("inboxSize must be >= 1, but was " + inboxSize);
+            }
+            this.inboxSize = inboxSize;
+            return this;
+        }
+
+        /** Choose what a publish does when the inbox is full. */
+        public Builder<T> overflow(OverflowPolicy overflow) {
+            this.overflow = Objects.requireNonNull(overflow, "overflow");
+            return this;
+        }
+
+        /** Set how long a publish may wait for room in a {@code BACKPRESSURE} inbox; {@code > 0}. */
+        public Builder<T> maxPublishWait(Duration maxPublishWait) {
+            this.maxPublishWait = positive("maxPublishWait", maxPublishWait);
+            return this;
+        }
+
+        /** Choose what happens while the breaker is open. */
+        public Builder<T> onBreakerOpen(BreakerOpenPolicy onBreakerOpen) {
+            this.onBreakerOpen = Objects.requireNonNull(onBreakerOpen, "onBreakerOpen");
+            return this;
+        }
+
+        /** Set the grace given to in-flight handlers on dispose; {@code > 0}. */
+        public Builder<T> disposeGrace(Duration disposeGrace) {
+            this.disposeGrace = positive("disposeGrace", disposeGrace);
+            return this;
+        }
+
+        /** Build the spec. */
+        public SubscriberSpec<T> build() {
+            return new SubscriberSpec<>(this);
+        }
+
+        private static Duration positive(String what, Duration value) {
+            Objects.requireNonNull(value, what);
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException(what + " must be > 0, but was " + value);
+            }
+            return value;
+        }
+    }
+}

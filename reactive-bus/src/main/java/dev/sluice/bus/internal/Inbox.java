@@ -1,0 +1,202 @@
+package dev.sluice.bus.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.Operators;
+import reactor.util.concurrent.Queues;
+
+/**
+ * One subscriber's bounded inbox: many publishing threads offer without locks ({@link #offer} is a CAS on the size
+ * and an MPSC queue offer), one subscriber reads it as a {@link Publisher} with backpressure through a queue-drain
+ * loop. A publisher that found it full can park a continuation ({@link #awaitRoom}) that is run when room frees up;
+ * no thread waits.
+ *
+ * <p>A gate checked before each emission lets the owner pause delivery (breaker open, disposing) without losing
+ * anything; the owner calls {@link #drain()} when the gate may have opened. Unicast: a second subscriber gets an
+ * {@link IllegalStateException}.
+ */
+public final class Inbox<T> implements Publisher<T>, Subscription {
+
+    /** {@link #offer} results. */
+    public static final int ACCEPTED = 0, FULL = 1, CLOSED = 2;
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<Inbox> SIZE = AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "size");
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<Inbox> WIP = AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "wip");
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<Inbox> REQUESTED =
+            AtomicLongFieldUpdater.newUpdater(Inbox.class, "requested");
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<Inbox, Subscriber> ACTUAL =
+            AtomicReferenceFieldUpdater.newUpdater(Inbox.class, Subscriber.class, "actual");
+
+    private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
+    private final Queue<Runnable> waiters = Queues.<Runnable>unboundedMultiproducer().get();
+    private final int capacity;
+    private final BooleanSupplier gate;
+
+    private volatile int size;
+    private volatile int wip;
+    private volatile long requested;
+    private volatile @Nullable Subscriber<? super T> actual;
+    private volatile boolean closed;
+    private volatile boolean cancelled;
+    private boolean terminated;
+
+    /** Set when a publish gave up waiting; cleared when the inbox drains below half (DESIGN.md promise 2). */
+    public volatile boolean overflowing;
+
+    /** Create an inbox of {@code capacity} events whose emissions wait for {@code gate} to allow them. */
+    public Inbox(int capacity, BooleanSupplier gate) {
+        this.capacity = capacity;
+        this.gate = gate;
+    }
+
+    /** Return the capacity. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Return how many events are queued. */
+    public int size() {
+        return size;
+    }
+
+    /** Return {@link #ACCEPTED}, {@link #FULL}, or {@link #CLOSED} (no more offers after {@link #close()}). */
+    public int offer(T item) {
+        for (; ; ) {
+            if (closed) {
+                return CLOSED;
+            }
+            int s = size;
+            if (s >= capacity) {
+                return FULL;
+            }
+            if (SIZE.compareAndSet(this, s, s + 1)) {
+                break;
+            }
+        }
+        queue.offer(item);
+        drain();
+        return ACCEPTED;
+    }
+
+    /** Run {@code continuation} once room may have freed up (or at once, if it already has). */
+    public void awaitRoom(Runnable continuation) {
+        waiters.offer(continuation);
+        if (size < capacity || closed) { // freed (or closed) between the failed offer and now
+            wake(Integer.MAX_VALUE);
+        }
+    }
+
+    /** Accept no more offers; the subscriber completes once the queue is empty. Waiting publishers are woken. */
+    public void close() {
+        closed = true;
+        wake(Integer.MAX_VALUE);
+        drain();
+    }
+
+    /** Take every queued event out (after the subscriber was cancelled), for dead-lettering. */
+    public List<T> takeRemaining() {
+        List<T> remaining = new ArrayList<>();
+        T item;
+        while ((item = queue.poll()) != null) {
+            SIZE.decrementAndGet(this);
+            remaining.add(item);
+        }
+        wake(Integer.MAX_VALUE);
+        return remaining;
+    }
+
+    @Override
+    public void subscribe(Subscriber<? super T> subscriber) {
+        if (!ACTUAL.compareAndSet(this, null, subscriber)) {
+            Operators.error(subscriber, new IllegalStateException("an inbox allows one subscriber only"));
+            return;
+        }
+        subscriber.onSubscribe(this);
+        drain();
+    }
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            cancelled = true;
+            Subscriber<? super T> a = actual;
+            if (a != null) {
+                a.onError(new IllegalArgumentException("§3.9: request must be > 0, but was " + n));
+            }
+            return;
+        }
+        Operators.addCap(REQUESTED, this, n);
+        drain();
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Deliver what demand, the gate and the queue allow; safe from any thread. */
+    public void drain() {
+        if (WIP.getAndIncrement(this) != 0) {
+            return;
+        }
+        int missed = 1;
+        for (; ; ) {
+            Subscriber<? super T> a = actual;
+            if (a != null && !terminated) {
+                long r = requested;
+                long emitted = 0;
+                while (emitted != r && !cancelled && gate.getAsBoolean()) {
+                    T item = queue.poll();
+                    if (item == null) {
+                        break;
+                    }
+                    int left = SIZE.decrementAndGet(this);
+                    if (overflowing && left < capacity / 2) {
+                        overflowing = false;
+                    }
+                    a.onNext(item);
+                    emitted++;
+                }
+                if (emitted != 0) {
+                    if (r != Long.MAX_VALUE) {
+                        REQUESTED.addAndGet(this, -emitted);
+                    }
+                    wake(emitted);
+                }
+                if (cancelled) {
+                    terminated = true;
+                } else if (closed && size == 0 && queue.isEmpty()) {
+                    terminated = true;
+                    a.onComplete();
+                }
+            }
+            missed = WIP.addAndGet(this, -missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    private void wake(long count) {
+        Runnable waiter;
+        for (long i = 0; i < count && (waiter = waiters.poll()) != null; i++) {
+            waiter.run();
+        }
+    }
+}
