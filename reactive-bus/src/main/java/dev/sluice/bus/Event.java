@@ -19,7 +19,12 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the payload type
  */
 public record Event<T>(
-        String id, EventType<T> type, @Nullable String key, T payload, Map<String, String> headers, Instant publishedAt) {
+        String id,
+        EventType<T> type,
+        @Nullable String key,
+        T payload,
+        Map<String, String> headers,
+        Instant publishedAt) {
 
     /** Header holding the correlation id, taken from the Reactor {@code Context} key of the same name if present. */
     public static final String CORRELATION_ID = "correlation-id";

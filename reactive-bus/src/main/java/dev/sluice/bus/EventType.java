@@ -84,11 +84,13 @@ public final class EventType<T> {
         return payloadType;
     }
 
-    @Nullable String keyOf(T payload) {
+    @Nullable
+    String keyOf(T payload) {
         return keyExtractor == null ? null : keyExtractor.apply(payload);
     }
 
-    @Nullable String violationOf(T payload) {
+    @Nullable
+    String violationOf(T payload) {
         return validator == null ? null : validator.apply(payload);
     }
 

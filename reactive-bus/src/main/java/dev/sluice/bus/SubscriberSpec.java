@@ -27,8 +27,9 @@ public final class SubscriberSpec<T> {
     /** Default grace given to in-flight handlers when the subscriber is disposed. */
     public static final Duration DEFAULT_DISPOSE_GRACE = Duration.ofSeconds(5);
     /** Default policy: a 30 s timeout per event, no retry. */
-    public static final ResiliencePolicy DEFAULT_POLICY =
-            ResiliencePolicy.builder("sluice-default").timeout(Duration.ofSeconds(30)).build();
+    public static final ResiliencePolicy DEFAULT_POLICY = ResiliencePolicy.builder("sluice-default")
+            .timeout(Duration.ofSeconds(30))
+            .build();
 
     final String name;
     final EventType<T> type;
@@ -99,9 +100,7 @@ public final class SubscriberSpec<T> {
         private Duration disposeGrace = DEFAULT_DISPOSE_GRACE;
 
         private Builder(
-                String name,
-                EventType<T> type,
-                Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler) {
+                String name, EventType<T> type, Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler) {
             Objects.requireNonNull(name, "name");
             if (name.isBlank()) {
                 throw new IllegalArgumentException("subscriber name must not be blank, but was '" + name + "'");

@@ -30,10 +30,12 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     public static final int ACCEPTED = 0, FULL = 1, CLOSED = 2;
 
     @SuppressWarnings("rawtypes")
-    private static final AtomicIntegerFieldUpdater<Inbox> SIZE = AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "size");
+    private static final AtomicIntegerFieldUpdater<Inbox> SIZE =
+            AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "size");
 
     @SuppressWarnings("rawtypes")
-    private static final AtomicIntegerFieldUpdater<Inbox> WIP = AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "wip");
+    private static final AtomicIntegerFieldUpdater<Inbox> WIP =
+            AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "wip");
 
     @SuppressWarnings("rawtypes")
     private static final AtomicLongFieldUpdater<Inbox> REQUESTED =
@@ -44,7 +46,8 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
             AtomicReferenceFieldUpdater.newUpdater(Inbox.class, Subscriber.class, "actual");
 
     private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
-    private final Queue<Runnable> waiters = Queues.<Runnable>unboundedMultiproducer().get();
+    private final Queue<Runnable> waiters =
+            Queues.<Runnable>unboundedMultiproducer().get();
     private final int capacity;
     private final BooleanSupplier gate;
 

@@ -16,7 +16,7 @@ import reactor.core.scheduler.Schedulers;
  * daemon thread marked {@link NonBlocking}. Arming a timer is a lock-free queue offer, far cheaper than
  * {@code Schedulers.parallel()}'s locked delay queue; a timer fires at most one tick late. Expired tasks are handed to
  * {@code Schedulers.parallel()} so a slow task never delays the wheel. Immediate tasks go straight to
- * {@code Schedulers.parallel()}. Periodic scheduling is not supported.
+ * {@code Schedulers.parallel()}. Periodic tasks re-arm themselves after each run (fixed delay between runs).
  */
 public final class WheelScheduler implements Scheduler {
 
@@ -55,6 +55,13 @@ public final class WheelScheduler implements Scheduler {
         WheelTask wheelTask = new WheelTask(task, executor);
         wheelTask.timeout = wheel.newTimeout(wheelTask, delay, unit);
         return wheelTask;
+    }
+
+    @Override
+    public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
+        Periodic periodic = new Periodic(this, task, period, unit);
+        periodic.arm(initialDelay);
+        return periodic;
     }
 
     /** Arm {@code task} on the wheel directly, without a {@link Disposable} wrapper; for the policy operator. */
@@ -113,6 +120,50 @@ public final class WheelScheduler implements Scheduler {
         }
     }
 
+    private static final class Periodic implements Runnable, Disposable {
+        private final WheelScheduler scheduler;
+        private final Runnable task;
+        private final long period;
+        private final TimeUnit unit;
+        private volatile boolean disposed;
+        private volatile Disposable next = Disposables.never();
+
+        Periodic(WheelScheduler scheduler, Runnable task, long period, TimeUnit unit) {
+            this.scheduler = scheduler;
+            this.task = task;
+            this.period = period;
+            this.unit = unit;
+        }
+
+        void arm(long delay) {
+            Disposable scheduled = scheduler.schedule(this, delay, unit);
+            next = scheduled;
+            if (disposed) {
+                scheduled.dispose();
+            }
+        }
+
+        @Override
+        public void run() {
+            if (disposed) {
+                return;
+            }
+            task.run();
+            arm(period);
+        }
+
+        @Override
+        public void dispose() {
+            disposed = true;
+            next.dispose();
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return disposed;
+        }
+    }
+
     private static final class WheelWorker implements Worker {
         private final WheelScheduler scheduler;
         private final Disposable.Composite tasks = Disposables.composite();
@@ -142,6 +193,16 @@ public final class WheelScheduler implements Scheduler {
             holder[0] = scheduled;
             tasks.add(scheduled);
             return scheduled;
+        }
+
+        @Override
+        public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
+            if (tasks.isDisposed()) {
+                throw new java.util.concurrent.RejectedExecutionException("worker disposed");
+            }
+            Disposable periodic = scheduler.schedulePeriodically(task, initialDelay, period, unit);
+            tasks.add(periodic);
+            return periodic;
         }
 
         @Override

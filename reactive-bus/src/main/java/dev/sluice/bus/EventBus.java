@@ -1,0 +1,318 @@
+package dev.sluice.bus;
+
+import dev.sluice.bus.internal.BusContext;
+import dev.sluice.bus.internal.Channel;
+import dev.sluice.bus.internal.EventIds;
+import dev.sluice.bus.internal.Publishing;
+import dev.sluice.bus.internal.SubscriberWorker;
+import dev.sluice.policy.ResiliencePolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * A typed, in-process event bus: publishers emit events, every subscriber reads its own bounded inbox with
+ * backpressure and handles each event under its own {@link ResiliencePolicy}, and whatever a subscriber finally cannot
+ * handle becomes a {@link DeadLetter} in the {@link DeadLetterStore}. Each (event, subscriber) ends in exactly one
+ * {@link Outcome} (DESIGN.md promise 1).
+ *
+ * <p>Thread-safe: any number of threads may publish at once (no lock is taken, no thread waits: a publish that must
+ * wait for room parks as a continuation). Nothing here blocks. Build with {@link #builder()}.
+ */
+public final class EventBus {
+
+    /** Default time {@link #close()} gives subscribers to drain. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final BusContext context;
+    private final Map<String, Channel<?>> channels = new ConcurrentHashMap<>();
+    private final Map<String, SubscriberWorker<?>> subscribers = new ConcurrentHashMap<>();
+    private final LongAdder published = new LongAdder();
+    private final LongAdder unrouted = new LongAdder();
+    private volatile boolean closed;
+
+    private EventBus(Builder b) {
+        this.context = new BusContext(b.store, b.clock, b.scheduler, b.instance);
+    }
+
+    /** Return a builder: in-memory store, system UTC clock, the policies' shared timer, instance "sluice". */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Register {@code type} so it can be published; registering it again is a no-op.
+     *
+     * @throws IllegalArgumentException if another type with the same name but a different payload class is
+     *     registered
+     */
+    public <T> EventBus register(EventType<T> type) {
+        channel(type);
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Channel<T> channel(EventType<T> type) {
+        Channel<?> channel = channels.computeIfAbsent(type.name(), name -> new Channel<>(type));
+        if (!channel.type().payloadType().equals(type.payloadType())) {
+            throw new IllegalArgumentException("event type '" + type.name() + "' is registered with payload "
+                    + channel.type().payloadType().getName() + ", not "
+                    + type.payloadType().getName());
+        }
+        return (Channel<T>) channel;
+    }
+
+    /** Publish {@code payload} as an event of {@code type}, keyed by the type's key extractor if it has one. */
+    public <T> Mono<PublishReceipt> publish(EventType<T> type, T payload) {
+        return publish(type, null, payload);
+    }
+
+    /**
+     * Publish {@code payload} as an event of {@code type} with ordering key {@code key}. Lazy: nothing happens until
+     * the {@code Mono} is subscribed. Once it has started, every subscriber gets the event in its inbox or a dead
+     * letter for it, even if the {@code Mono} is then cancelled. The correlation id header is taken from the Reactor
+     * {@code Context} key {@value Event#CORRELATION_ID} when present.
+     *
+     * @param key the ordering key, or null to use the type's key extractor (or none)
+     * @return a {@code Mono} of the receipt, emitted when every subscriber's inbox took the event or dead-lettered it
+     *     (waiting at most each {@code BACKPRESSURE} subscriber's {@code maxPublishWait}); or an error: {@link
+     *     InvalidEventException} (unregistered type, wrong payload class, validation failure), {@link
+     *     BusClosedException} — in both cases nothing was enqueued for anyone
+     * @throws NullPointerException if {@code type} or {@code payload} is null (at call time)
+     */
+    public <T> Mono<PublishReceipt> publish(EventType<T> type, @Nullable String key, T payload) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(payload, "payload");
+        return Mono.deferContextual(context -> {
+            Channel<T> channel = validated(type, payload);
+            if (channel == null) {
+                return Mono.error(invalid(type, payload));
+            }
+            Map<String, String> headers = context.<String>getOrEmpty(Event.CORRELATION_ID)
+                    .map(id -> Map.of(Event.CORRELATION_ID, id))
+                    .orElse(Map.of());
+            long now = this.context.clock().millis();
+            Event<T> event = new Event<>(
+                    EventIds.next(now),
+                    channel.type(),
+                    key != null ? key : type.keyOf(payload),
+                    payload,
+                    headers,
+                    java.time.Instant.ofEpochMilli(now));
+            return route(channel, event);
+        });
+    }
+
+    /**
+     * Publish an already built event (keeping its id, key, headers and {@code publishedAt}), e.g. when redriving.
+     *
+     * @see #publish(EventType, String, Object)
+     */
+    public <T> Mono<PublishReceipt> publish(Event<T> event) {
+        Objects.requireNonNull(event, "event");
+        return Mono.defer(() -> {
+            Channel<T> channel = validated(event.type(), event.payload());
+            return channel == null ? Mono.error(invalid(event.type(), event.payload())) : route(channel, event);
+        });
+    }
+
+    /**
+     * Publish every payload of {@code payloads} in order, requesting the next only when the previous publish is done,
+     * so upstream is asked no faster than the inboxes take events.
+     *
+     * @return a {@code Flux} of one receipt per payload; errors as {@link #publish(EventType, Object)}, which stop it
+     */
+    public <T> Flux<PublishReceipt> publishAll(EventType<T> type, Publisher<? extends T> payloads) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(payloads, "payloads");
+        return Flux.<T>from(payloads).concatMap(payload -> publish(type, payload), 1);
+    }
+
+    private <T> @Nullable Channel<T> validated(EventType<T> type, T payload) {
+        Channel<?> channel = channels.get(type.name());
+        if (closed
+                || channel == null
+                || !channel.type().payloadType().equals(type.payloadType())
+                || !type.payloadType().isInstance(payload)
+                || type.violationOf(payload) != null) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        Channel<T> typed = (Channel<T>) channel;
+        return typed;
+    }
+
+    private RuntimeException invalid(EventType<?> type, Object payload) {
+        if (closed) {
+            return new BusClosedException(context.instance());
+        }
+        Channel<?> channel = channels.get(type.name());
+        if (channel == null) {
+            return new InvalidEventException(type.name(), "not registered (register it, or subscribe to it, first)");
+        }
+        if (!channel.type().payloadType().equals(type.payloadType())) {
+            return new InvalidEventException(
+                    type.name(),
+                    "registered with payload " + channel.type().payloadType().getName() + ", not "
+                            + type.payloadType().getName());
+        }
+        if (!type.payloadType().isInstance(payload)) {
+            return new InvalidEventException(
+                    type.name(),
+                    "payload is a " + payload.getClass().getName() + ", expected "
+                            + type.payloadType().getName());
+        }
+        return new InvalidEventException(type.name(), "payload invalid: " + violationOf(type, payload));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> @Nullable String violationOf(EventType<T> type, Object payload) {
+        return type.violationOf((T) payload);
+    }
+
+    private <T> Mono<PublishReceipt> route(Channel<T> channel, Event<T> event) {
+        SubscriberWorker<T>[] workers = channel.workers();
+        published.increment();
+        if (workers.length == 0) {
+            unrouted.increment();
+            return Mono.just(new PublishReceipt(event.id(), 0, 0));
+        }
+        return Publishing.fanOut(event, workers);
+    }
+
+    /**
+     * Add a subscriber and start it; registers its event type.
+     *
+     * @return its handle
+     * @throws IllegalStateException if a subscriber of that name exists
+     * @throws BusClosedException if the bus is closing
+     */
+    public <T> SubscriberHandle subscribe(SubscriberSpec<T> spec) {
+        Objects.requireNonNull(spec, "spec");
+        if (closed) {
+            throw new BusClosedException(context.instance());
+        }
+        Channel<T> channel = channel(spec.type);
+        java.util.concurrent.atomic.AtomicReference<SubscriberWorker<T>> holder =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        SubscriberWorker<T> worker = new SubscriberWorker<>(
+                new SubscriberWorker.Settings<>(
+                        spec.name,
+                        spec.handler,
+                        spec.policy,
+                        spec.fallback,
+                        spec.concurrency,
+                        spec.orderedByKey,
+                        spec.inboxSize,
+                        spec.overflow == OverflowPolicy.DEAD_LETTER,
+                        spec.maxPublishWait,
+                        spec.onBreakerOpen,
+                        spec.disposeGrace),
+                context,
+                () -> {
+                    channel.remove(holder.get());
+                    subscribers.remove(spec.name, holder.get());
+                });
+        holder.set(worker);
+        if (subscribers.putIfAbsent(spec.name, worker) != null) {
+            throw new IllegalStateException("a subscriber named '" + spec.name + "' exists already");
+        }
+        worker.start();
+        channel.add(worker);
+        return worker;
+    }
+
+    /** Return every current subscriber's accounting, by name. */
+    public Map<String, SubscriberStats> stats() {
+        Map<String, SubscriberStats> stats = new LinkedHashMap<>();
+        subscribers.forEach((name, worker) -> stats.put(name, worker.stats()));
+        return stats;
+    }
+
+    /** Return how many events were published (routed or not). */
+    public long publishedCount() {
+        return published.sum();
+    }
+
+    /** Return how many events were published to a type with no subscriber. */
+    public long unroutedCount() {
+        return unrouted.sum();
+    }
+
+    /** Return the dead-letter store. */
+    public DeadLetterStore deadLetters() {
+        return context.store();
+    }
+
+    /** Close with {@link #DEFAULT_CLOSE_TIMEOUT}. */
+    public Mono<Void> close() {
+        return close(DEFAULT_CLOSE_TIMEOUT);
+    }
+
+    /**
+     * Stop accepting publishes and subscribers, let every subscriber drain its inbox, and dead-letter ({@code
+     * SHUTDOWN}) whatever has not finished within {@code timeout}. Eager: closing starts at call time.
+     *
+     * @return a {@code Mono} that completes when every event ever offered has an outcome
+     */
+    public Mono<Void> close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        closed = true;
+        return Flux.fromIterable(subscribers.values())
+                .flatMap(worker -> worker.shutdown(timeout, DeadLetterReason.SHUTDOWN, false))
+                .then()
+                .cache();
+    }
+
+    /** Builds an {@link EventBus}. Not thread-safe. */
+    public static final class Builder {
+        private DeadLetterStore store = InMemoryDeadLetterStore.create();
+        private Clock clock = Clock.systemUTC();
+        private Scheduler scheduler = ResiliencePolicy.DEFAULT_SCHEDULER;
+        private String instance = "sluice";
+
+        private Builder() {}
+
+        /** Write dead letters to {@code store} (default: {@link InMemoryDeadLetterStore#create()}). */
+        public Builder deadLetterStore(DeadLetterStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Timestamp events and letters with {@code clock} (default: system UTC). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Run the bus's timers (publish waits, store retries) on {@code scheduler} (default: the policies' wheel). */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Name this bus instance in dead letters (default "sluice"). */
+        public Builder instance(String instance) {
+            Objects.requireNonNull(instance, "instance");
+            if (instance.isBlank()) {
+                throw new IllegalArgumentException("instance must not be blank, but was '" + instance + "'");
+            }
+            this.instance = instance;
+            return this;
+        }
+
+        /** Build the bus. */
+        public EventBus build() {
+            return new EventBus(this);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.sluice.bus.internal;
+
+import dev.sluice.bus.DeadLetter;
+import dev.sluice.bus.DeadLetterStore;
+import java.time.Clock;
+import java.time.Duration;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * What every subscriber of one bus shares: the dead-letter store, the clock, the timer scheduler and the instance
+ * name. Immutable.
+ *
+ * @param store where dead letters go
+ * @param clock timestamps of events and letters
+ * @param scheduler timers: publish waits, store retries, pause re-checks
+ * @param instance this bus instance's name, written into letters
+ */
+public record BusContext(DeadLetterStore store, Clock clock, Scheduler scheduler, String instance) {
+
+    /** First and longest delay between attempts to write a letter the store refused. */
+    static final Duration STORE_RETRY_MIN = Duration.ofMillis(50), STORE_RETRY_MAX = Duration.ofSeconds(5);
+
+    /**
+     * Write {@code letter}, retrying for as long as the store refuses (DESIGN.md promise 8: refusal is backpressure,
+     * not loss); {@code refusing} is told when the store refuses and when it accepts again.
+     */
+    Mono<Void> writeDurably(DeadLetter letter, StoreState refusing) {
+        return store.write(letter)
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, STORE_RETRY_MIN)
+                        .maxBackoff(STORE_RETRY_MAX)
+                        .scheduler(scheduler)
+                        .doBeforeRetry(signal -> refusing.refused(signal.failure())))
+                .doOnSuccess(ok -> refusing.accepted());
+    }
+
+    /** Receives the store's refusals and recoveries. */
+    interface StoreState {
+        void refused(Throwable error);
+
+        void accepted();
+    }
+}

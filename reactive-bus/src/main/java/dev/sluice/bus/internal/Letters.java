@@ -1,0 +1,89 @@
+package dev.sluice.bus.internal;
+
+import dev.sluice.bus.DeadLetter;
+import dev.sluice.bus.DeadLetterReason;
+import dev.sluice.bus.Event;
+import dev.sluice.policy.DeadlineExceededException;
+import dev.sluice.policy.ErrorClass;
+import dev.sluice.policy.ErrorClassifier;
+import dev.sluice.policy.Failure;
+import dev.sluice.policy.RetriesExhaustedException;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/** Builds dead letters and decides their reason (DESIGN.md, "Outcome reasons"). Runs only on failure. */
+public final class Letters {
+
+    /** Stack traces are cut to about this many characters, with a visible marker. */
+    public static final int MAX_STACK_TRACE = 8 * 1024;
+
+    private Letters() {}
+
+    /** Return the reason for a call that ended in {@code failure}, judged by {@code classifier}. */
+    public static DeadLetterReason reasonOf(Failure failure, ErrorClassifier classifier) {
+        Throwable signal = failure.signal();
+        if (signal instanceof RetriesExhaustedException) {
+            return DeadLetterReason.RETRIES_EXHAUSTED;
+        }
+        if (signal instanceof DeadlineExceededException) {
+            return DeadLetterReason.DEADLINE_EXCEEDED;
+        }
+        if (signal instanceof CallNotPermittedException) {
+            return DeadLetterReason.CIRCUIT_OPEN;
+        }
+        if (signal instanceof BulkheadFullException || signal instanceof RequestNotPermitted) {
+            return DeadLetterReason.REJECTED;
+        }
+        return classifier.classify(signal) == ErrorClass.RETRYABLE
+                ? DeadLetterReason.RETRIES_EXHAUSTED
+                : DeadLetterReason.PERMANENT_ERROR;
+    }
+
+    /** Return a new letter for {@code event}, failed in {@code subscriber} at {@code now}. */
+    public static DeadLetter of(
+            Event<?> event,
+            String subscriber,
+            DeadLetterReason reason,
+            @Nullable Throwable error,
+            @Nullable Throwable cause,
+            int attempts,
+            Instant now,
+            String instance) {
+        Throwable causeOf = cause != null ? cause : (error == null ? null : error.getCause());
+        return new DeadLetter(
+                EventIds.next(now.toEpochMilli()),
+                event.id(),
+                event.type().name(),
+                event.key(),
+                subscriber,
+                event.payload(),
+                event.headers(),
+                event.publishedAt(),
+                now,
+                now,
+                reason,
+                error == null ? null : error.getClass().getName(),
+                error == null ? null : error.getMessage(),
+                causeOf == null ? null : causeOf.getClass().getName(),
+                error == null ? null : stackTrace(error),
+                attempts,
+                0,
+                instance);
+    }
+
+    static String stackTrace(Throwable error) {
+        StringWriter text = new StringWriter();
+        error.printStackTrace(new PrintWriter(text));
+        String trace = text.toString();
+        if (trace.length() <= MAX_STACK_TRACE) {
+            return trace;
+        }
+        int cut = trace.length() - MAX_STACK_TRACE;
+        return trace.substring(0, MAX_STACK_TRACE) + "…[truncated " + cut + " chars]";
+    }
+}

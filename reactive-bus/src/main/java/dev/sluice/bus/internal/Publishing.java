@@ -1,0 +1,60 @@
+package dev.sluice.bus.internal;
+
+import dev.sluice.bus.DeadLetterReason;
+import dev.sluice.bus.Event;
+import dev.sluice.bus.PublishReceipt;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Fan-out of one accepted event to every current subscriber (DESIGN.md promises 2 and 3). Each subscriber gets the
+ * event in its inbox or a dead letter for it, whatever happens to the publish afterwards.
+ */
+public final class Publishing {
+
+    private Publishing() {}
+
+    /** Fan {@code event} out to {@code workers}; the {@code Mono} emits the receipt once every inbox decided. */
+    public static <T> Mono<PublishReceipt> fanOut(Event<T> event, SubscriberWorker<T>[] workers) {
+        int delivered = 0;
+        int overflowed = 0;
+        List<Mono<Boolean>> waits = null;
+        for (SubscriberWorker<T> worker : workers) {
+            worker.accept();
+            int offered = worker.inbox().offer(event);
+            if (offered == Inbox.ACCEPTED) {
+                delivered++;
+            } else if (offered == Inbox.CLOSED) {
+                worker.deadLetterNow(event, worker.closingReason()).subscribe();
+                overflowed++;
+            } else if (worker.storeRefusing()) {
+                waits = add(waits, new RoomWait<>(worker, event).start(false));
+            } else if (worker.settings().deadLetterOnOverflow() || worker.inbox().overflowing) {
+                worker.deadLetterNow(event, DeadLetterReason.INBOX_OVERFLOW).subscribe();
+                overflowed++;
+            } else {
+                waits = add(waits, new RoomWait<>(worker, event).start(true));
+            }
+        }
+        if (waits == null) {
+            return Mono.just(new PublishReceipt(event.id(), delivered, overflowed));
+        }
+        int tookAtOnce = delivered;
+        int overflowedAtOnce = overflowed;
+        return Flux.merge(waits)
+                .reduce(new int[] {tookAtOnce, overflowedAtOnce}, (counts, took) -> {
+                    counts[took ? 0 : 1]++;
+                    return counts;
+                })
+                .map(counts -> new PublishReceipt(event.id(), counts[0], counts[1]));
+    }
+
+    private static List<Mono<Boolean>> add(@Nullable List<Mono<Boolean>> waits, Mono<Boolean> wait) {
+        List<Mono<Boolean>> list = waits == null ? new ArrayList<>(2) : waits;
+        list.add(wait);
+        return list;
+    }
+}

@@ -1,0 +1,387 @@
+package dev.sluice.bus.internal;
+
+import dev.sluice.bus.BreakerOpenPolicy;
+import dev.sluice.bus.DeadLetter;
+import dev.sluice.bus.DeadLetterReason;
+import dev.sluice.bus.Event;
+import dev.sluice.bus.SubscriberHandle;
+import dev.sluice.bus.SubscriberStats;
+import dev.sluice.policy.Failure;
+import dev.sluice.policy.ResiliencePolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One subscriber at work: reads its {@link Inbox}, runs each event through the handler under the subscriber's policy
+ * (with the subscriber's fallback, or a dead letter, as the policy's per-call fallback), and accounts for every event
+ * exactly once (DESIGN.md promise 1).
+ */
+public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.StoreState {
+
+    private static final Logger log = LoggerFactory.getLogger(SubscriberWorker.class);
+
+    /** A subscriber's settings, resolved from its {@code SubscriberSpec}. */
+    public record Settings<T>(
+            String name,
+            Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler,
+            ResiliencePolicy policy,
+            @Nullable BiFunction<? super Event<T>, Failure, ? extends Publisher<?>> fallback,
+            int concurrency,
+            boolean orderedByKey,
+            int inboxSize,
+            boolean deadLetterOnOverflow,
+            Duration maxPublishWait,
+            BreakerOpenPolicy onBreakerOpen,
+            Duration disposeGrace) {}
+
+    final Settings<T> settings;
+    final BusContext bus;
+    final Inbox<Event<T>> inbox;
+    private final @Nullable CircuitBreaker pauseOn;
+    private final Map<String, ArrayDeque<Runnable>> busyKeys = new ConcurrentHashMap<>();
+    private final Sinks.Empty<Void> finished = Sinks.empty();
+    private final AtomicInteger handling = new AtomicInteger();
+    private final Runnable onRemoved;
+
+    final LongAdder offered = new LongAdder();
+    final LongAdder delivered = new LongAdder();
+    final LongAdder recovered = new LongAdder();
+    final LongAdder deadLettered = new LongAdder();
+    final LongAdder inFlight = new LongAdder();
+
+    private volatile boolean storeRefusing;
+    private volatile boolean stopping; // disposing: take nothing more from the inbox
+    private volatile @Nullable Disposable work;
+    private volatile @Nullable Disposable pauseCheck;
+    private volatile @Nullable Mono<Void> disposal;
+    private volatile int shuttingDown;
+
+    @SuppressWarnings("rawtypes")
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<SubscriberWorker> SHUTTING_DOWN =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(SubscriberWorker.class, "shuttingDown");
+
+    public SubscriberWorker(Settings<T> settings, BusContext bus, Runnable onRemoved) {
+        this.settings = settings;
+        this.bus = bus;
+        this.onRemoved = onRemoved;
+        this.pauseOn = settings.onBreakerOpen() == BreakerOpenPolicy.PAUSE
+                ? settings.policy().circuitBreaker()
+                : null;
+        this.inbox = new Inbox<>(settings.inboxSize(), this::mayTakeNext);
+    }
+
+    /** Start reading the inbox. */
+    public void start() {
+        Flux<Event<T>> events = Flux.from(inbox);
+        Flux<Void> handled = settings.orderedByKey()
+                ? events.flatMap(this::processInKeyOrder, settings.concurrency(), 1)
+                : events.flatMap(this::process, settings.concurrency(), 1);
+        work = handled.subscribe(
+                null,
+                error -> {
+                    log.error("Subscriber '{}' stopped on an unexpected error", settings.name(), error);
+                    finished.tryEmitEmpty();
+                },
+                finished::tryEmitEmpty);
+    }
+
+    @Override
+    public String name() {
+        return settings.name();
+    }
+
+    @Override
+    public SubscriberStats stats() {
+        // read inFlight first: an event moving from in-flight to an outcome is then counted at most twice, never lost
+        long flying = inFlight.sum();
+        return new SubscriberStats(offered.sum(), delivered.sum(), recovered.sum(), deadLettered.sum(), 0, flying);
+    }
+
+    /** Return whether the store is refusing this subscriber's letters now. */
+    public boolean storeRefusing() {
+        return storeRefusing;
+    }
+
+    /** Count an event routed to this subscriber; called by the publisher before it offers. */
+    public void accept() {
+        offered.increment();
+        inFlight.increment();
+    }
+
+    // --- the inbox gate: breaker pause (promise 6) and dispose -------------------------------------------------
+
+    private boolean mayTakeNext() {
+        if (stopping) {
+            return false;
+        }
+        CircuitBreaker breaker = pauseOn;
+        if (breaker == null) {
+            return true;
+        }
+        switch (breaker.getState()) {
+            case CLOSED, DISABLED, METRICS_ONLY:
+                return true;
+            case HALF_OPEN:
+                return handling.get() < breaker.getCircuitBreakerConfig().getPermittedNumberOfCallsInHalfOpenState();
+            case OPEN:
+                if (breaker.tryAcquirePermission()) { // the wait is over: now HALF_OPEN
+                    breaker.releasePermission();
+                    return handling.get() == 0;
+                }
+                recheckLater(breaker);
+                return false;
+            default: // FORCED_OPEN
+                recheckLater(breaker);
+                return false;
+        }
+    }
+
+    /** While paused, look again every tenth of the breaker's wait in open (10 ms to 1 s). */
+    private void recheckLater(CircuitBreaker breaker) {
+        if (pauseCheck != null) {
+            return;
+        }
+        long waitMillis = breaker.getCircuitBreakerConfig()
+                .getWaitIntervalFunctionInOpenState()
+                .apply(1);
+        long every = Math.min(1000, Math.max(10, waitMillis / 10));
+        pauseCheck = bus.scheduler()
+                .schedule(
+                        () -> {
+                            pauseCheck = null;
+                            inbox.drain();
+                        },
+                        every,
+                        TimeUnit.MILLISECONDS);
+    }
+
+    // --- handling -----------------------------------------------------------------------------------------------
+
+    private Mono<Void> process(Event<T> event) {
+        Delivery delivery = new Delivery(event);
+        handling.incrementAndGet();
+        return settings.policy()
+                .apply(new HandlerCall<>(settings.handler(), event, settings.name()), delivery)
+                .doFinally(delivery);
+    }
+
+    private Mono<Void> processInKeyOrder(Event<T> event) {
+        String key = event.key();
+        if (key == null) {
+            return process(event);
+        }
+        return Mono.create(sink -> {
+            Runnable run = () ->
+                    process(event).doFinally(signal -> releaseKey(key)).subscribe(null, sink::error, sink::success);
+            boolean[] first = {false};
+            busyKeys.compute(key, (k, queue) -> {
+                if (queue == null) {
+                    first[0] = true;
+                    return new ArrayDeque<>();
+                }
+                queue.add(run);
+                return queue;
+            });
+            if (first[0]) {
+                run.run();
+            }
+        });
+    }
+
+    private void releaseKey(String key) {
+        Runnable[] next = {null};
+        busyKeys.computeIfPresent(key, (k, queue) -> {
+            next[0] = queue.poll();
+            return next[0] == null ? null : queue;
+        });
+        if (next[0] != null) {
+            next[0].run();
+        }
+    }
+
+    /** One event's handling: the policy's per-call fallback, and its accounting when it ends. */
+    private final class Delivery
+            implements Function<Failure, Mono<Void>>, java.util.function.Consumer<reactor.core.publisher.SignalType> {
+        private final Event<T> event;
+        private volatile int outcome; // 0 = none yet, 1 = recovered, 2 = dead-lettered
+
+        Delivery(Event<T> event) {
+            this.event = event;
+        }
+
+        @Override
+        public Mono<Void> apply(Failure failure) {
+            var fallback = settings.fallback();
+            if (fallback == null) {
+                return letter(
+                        Letters.reasonOf(failure, settings.policy().classifier()),
+                        failure.error(),
+                        null,
+                        failure.attempts());
+            }
+            Publisher<?> recovery;
+            try {
+                recovery = fallback.apply(event, failure);
+                if (recovery == null) {
+                    throw new NullPointerException("fallback of subscriber '" + settings.name() + "' returned null");
+                }
+            } catch (RuntimeException fallbackError) {
+                return letter(DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts());
+            }
+            return Mono.ignoreElements(recovery)
+                    .then(Mono.fromRunnable(() -> outcome = 1))
+                    .onErrorResume(fallbackError -> letter(
+                            DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()))
+                    .then();
+        }
+
+        private Mono<Void> letter(
+                DeadLetterReason reason, @Nullable Throwable error, @Nullable Throwable cause, int attempts) {
+            DeadLetter letter = Letters.of(
+                    event,
+                    settings.name(),
+                    reason,
+                    error,
+                    cause,
+                    attempts,
+                    bus.clock().instant(),
+                    bus.instance());
+            return bus.writeDurably(letter, SubscriberWorker.this).doOnSuccess(ok -> outcome = 2);
+        }
+
+        @Override
+        public void accept(reactor.core.publisher.SignalType signal) {
+            handling.decrementAndGet();
+            switch (signal) {
+                case ON_COMPLETE, ON_ERROR -> {
+                    int ended = outcome;
+                    (ended == 0 ? delivered : ended == 1 ? recovered : deadLettered).increment();
+                    inFlight.decrement();
+                }
+                default -> // cancelled by dispose or close before it ended
+                deadLetterNow(event, closingReason).subscribe();
+            }
+            if (pauseOn != null) {
+                inbox.drain(); // a half-open breaker may let the next one through now
+            }
+        }
+    }
+
+    // --- dead letters outside the handler chain: overflow, shutdown --------------------------------------------
+
+    private volatile DeadLetterReason closingReason = DeadLetterReason.UNSUBSCRIBED;
+
+    /** Return the reason for events that arrive after shutdown began (a publish racing it). */
+    public DeadLetterReason closingReason() {
+        return closingReason;
+    }
+
+    /** Return the settings. */
+    public Settings<T> settings() {
+        return settings;
+    }
+
+    /** Return the inbox. */
+    public Inbox<Event<T>> inbox() {
+        return inbox;
+    }
+
+    /** Return the shared bus context. */
+    public BusContext bus() {
+        return bus;
+    }
+
+    /**
+     * Dead-letter {@code event} (already {@linkplain #accept() accepted}) without handling it; completes when the
+     * letter is durable.
+     */
+    public Mono<Void> deadLetterNow(Event<T> event, DeadLetterReason reason) {
+        DeadLetter letter = Letters.of(
+                event, settings.name(), reason, null, null, 0, bus.clock().instant(), bus.instance());
+        return bus.writeDurably(letter, this).doOnSuccess(ok -> {
+            deadLettered.increment();
+            inFlight.decrement();
+        });
+    }
+
+    @Override
+    public void refused(Throwable error) {
+        if (!storeRefusing) {
+            log.warn("Dead-letter store refuses letters of subscriber '{}'; holding events", settings.name(), error);
+        }
+        storeRefusing = true;
+    }
+
+    @Override
+    public void accepted() {
+        storeRefusing = false;
+    }
+
+    // --- shutdown ----------------------------------------------------------------------------------------------
+
+    @Override
+    public Mono<Void> dispose() {
+        return shutdown(settings.disposeGrace(), DeadLetterReason.UNSUBSCRIBED, true);
+    }
+
+    /**
+     * Stop: take no new events, let in-flight handlers finish within {@code grace} (for close, keep draining the
+     * inbox too), then cancel and dead-letter the rest with {@code reason}.
+     */
+    public Mono<Void> shutdown(Duration grace, DeadLetterReason reason, boolean stopTaking) {
+        if (!SHUTTING_DOWN.compareAndSet(this, 0, 1)) {
+            return Mono.defer(() -> {
+                Mono<Void> existing = disposal;
+                return existing != null ? existing : Mono.empty(); // the first caller publishes it next
+            });
+        }
+        closingReason = reason;
+        onRemoved.run();
+        inbox.close();
+        if (stopTaking) {
+            stopping = true;
+        }
+        Mono<Void> settled = stopTaking
+                ? Flux.interval(Duration.ofMillis(5), bus.scheduler())
+                        .filter(tick -> handling.get() == 0)
+                        .next()
+                        .then()
+                : finished.asMono();
+        Mono<Void> done = settled.timeout(grace, bus.scheduler())
+                .onErrorResume(java.util.concurrent.TimeoutException.class, late -> Mono.empty())
+                .then(Mono.defer(() -> {
+                    Disposable running = work;
+                    if (running != null) {
+                        running.dispose(); // cancels in-flight handlers; each dead-letters itself
+                    }
+                    List<Event<T>> left = inbox.takeRemaining();
+                    return Flux.fromIterable(left)
+                            .flatMap(event -> deadLetterNow(event, reason))
+                            .then();
+                }))
+                .then(Flux.interval(Duration.ofMillis(5), bus.scheduler())
+                        .filter(tick -> inFlight.sum() == 0)
+                        .next()
+                        .then())
+                .cache();
+        disposal = done;
+        return done;
+    }
+}
