@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -36,8 +35,6 @@ public final class EventBus {
     private final BusContext context;
     private final Map<String, Channel<?>> channels = new ConcurrentHashMap<>();
     private final Map<String, SubscriberWorker<?>> subscribers = new ConcurrentHashMap<>();
-    private final LongAdder published = new LongAdder();
-    private final LongAdder unrouted = new LongAdder();
     private volatile boolean closed;
 
     private EventBus(Builder b) {
@@ -181,9 +178,9 @@ public final class EventBus {
 
     private <T> Mono<PublishReceipt> route(Channel<T> channel, Event<T> event) {
         SubscriberWorker<T>[] workers = channel.workers();
-        published.increment();
+        channel.published.increment();
         if (workers.length == 0) {
-            unrouted.increment();
+            channel.unrouted.increment();
             return Mono.just(new PublishReceipt(event.id(), 0, 0));
         }
         return Publishing.fanOut(event, workers);
@@ -240,12 +237,20 @@ public final class EventBus {
 
     /** Return how many events were published (routed or not). */
     public long publishedCount() {
-        return published.sum();
+        return channels.values().stream().mapToLong(c -> c.published.sum()).sum();
     }
 
     /** Return how many events were published to a type with no subscriber. */
     public long unroutedCount() {
-        return unrouted.sum();
+        return channels.values().stream().mapToLong(c -> c.unrouted.sum()).sum();
+    }
+
+    Map<String, Channel<?>> channels() {
+        return channels;
+    }
+
+    Map<String, SubscriberWorker<?>> subscribers() {
+        return subscribers;
     }
 
     /** Return the dead-letter store. */

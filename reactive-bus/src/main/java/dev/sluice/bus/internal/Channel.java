@@ -10,6 +10,11 @@ public final class Channel<T> {
     private final EventType<T> type;
     private final AtomicReference<SubscriberWorker<T>[]> workers;
 
+    /** Events published to this type, routed or not. */
+    public final java.util.concurrent.atomic.LongAdder published = new java.util.concurrent.atomic.LongAdder();
+    /** Events published to this type while it had no subscriber. */
+    public final java.util.concurrent.atomic.LongAdder unrouted = new java.util.concurrent.atomic.LongAdder();
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     public Channel(EventType<T> type) {
         this.type = type;

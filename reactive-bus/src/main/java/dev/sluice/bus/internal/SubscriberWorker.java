@@ -65,6 +65,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     final LongAdder recovered = new LongAdder();
     final LongAdder deadLettered = new LongAdder();
     final LongAdder inFlight = new LongAdder();
+    private final Map<DeadLetterReason, LongAdder> lettersWritten = new java.util.EnumMap<>(DeadLetterReason.class);
 
     private volatile boolean storeRefusing;
     private volatile boolean stopping; // disposing: take nothing more from the inbox
@@ -85,6 +86,24 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                 ? settings.policy().circuitBreaker()
                 : null;
         this.inbox = new Inbox<>(settings.inboxSize(), this::mayTakeNext);
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            lettersWritten.put(reason, new LongAdder());
+        }
+    }
+
+    /** Return how many letters with {@code reason} the store acknowledged for this subscriber. */
+    public long lettersWritten(DeadLetterReason reason) {
+        return lettersWritten.get(reason).sum();
+    }
+
+    /** Return the current {@link SubscriberStats#delivered()} etc. by outcome, for metrics. */
+    public long handled(dev.sluice.bus.Outcome outcome) {
+        return switch (outcome) {
+            case DELIVERED -> delivered.sum();
+            case RECOVERED -> recovered.sum();
+            case DEAD_LETTERED -> deadLettered.sum();
+            case DROPPED -> 0;
+        };
     }
 
     /** Start reading the inbox. */
@@ -263,7 +282,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                     attempts,
                     bus.clock().instant(),
                     bus.instance());
-            return bus.writeDurably(letter, SubscriberWorker.this).doOnSuccess(ok -> outcome = 2);
+            return bus.writeDurably(letter, SubscriberWorker.this).doOnSuccess(ok -> {
+                lettersWritten.get(reason).increment();
+                outcome = 2;
+            });
         }
 
         @Override
@@ -316,6 +338,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         DeadLetter letter = Letters.of(
                 event, settings.name(), reason, null, null, 0, bus.clock().instant(), bus.instance());
         return bus.writeDurably(letter, this).doOnSuccess(ok -> {
+            lettersWritten.get(reason).increment();
             deadLettered.increment();
             inFlight.decrement();
         });
