@@ -38,7 +38,7 @@ public final class EventBus {
     private volatile boolean closed;
 
     private EventBus(Builder b) {
-        this.context = new BusContext(b.store, b.clock, b.scheduler, b.instance);
+        this.context = new BusContext(b.store, b.clock, b.scheduler, b.instance, this::publishSystem);
     }
 
     /** Return a builder: in-memory store, system UTC clock, the policies' shared timer, instance "sluice". */
@@ -179,6 +179,9 @@ public final class EventBus {
     private <T> Mono<PublishReceipt> route(Channel<T> channel, Event<T> event) {
         SubscriberWorker<T>[] workers = channel.workers();
         channel.published.increment();
+        if (channel.observers.observed()) {
+            channel.observers.emit(event);
+        }
         if (workers.length == 0) {
             channel.unrouted.increment();
             return Mono.just(new PublishReceipt(event.id(), 0, 0));
@@ -213,7 +216,8 @@ public final class EventBus {
                         spec.overflow == OverflowPolicy.DEAD_LETTER,
                         spec.maxPublishWait,
                         spec.onBreakerOpen,
-                        spec.disposeGrace),
+                        spec.disposeGrace,
+                        spec.type.name().startsWith("sluice.")),
                 context,
                 () -> {
                     channel.remove(holder.get());
@@ -226,6 +230,71 @@ public final class EventBus {
         worker.start();
         channel.add(worker);
         return worker;
+    }
+
+    private <X> void publishSystem(EventType<X> type, X payload) {
+        Channel<?> channel = channels.get(type.name());
+        if (closed || channel == null) {
+            return; // nobody listens: system events are best effort
+        }
+        @SuppressWarnings("unchecked")
+        Channel<X> typed = (Channel<X>) channel;
+        long now = context.clock().millis();
+        Event<X> event =
+                new Event<>(EventIds.next(now), type, null, payload, Map.of(), java.time.Instant.ofEpochMilli(now));
+        route(typed, event).subscribe(); // best-effort subscribers only: completes at once, never waits
+    }
+
+    /**
+     * Observe every event of {@code type} published from now on, without taking part in delivery: a hot {@code Flux}
+     * for dashboards that never completes on its own. An observer more than 256 events behind misses events; the
+     * misses are counted ({@link #observerDrops(EventType)}) and never slow delivery. Registers the type.
+     */
+    public <T> Flux<Event<T>> events(EventType<T> type) {
+        return channel(Objects.requireNonNull(type, "type")).observers.flux();
+    }
+
+    /** Return how many events of {@code type} slow observers of {@link #events(EventType)} missed. */
+    public long observerDrops(EventType<?> type) {
+        Channel<?> channel = channels.get(type.name());
+        return channel == null ? 0 : channel.observers.dropped();
+    }
+
+    /**
+     * Return the bus's health: the worst of its subscribers' and the dead-letter store's, with the reasons.
+     */
+    public SubscriberHealth health() {
+        SubscriberHealth worst = SubscriberHealth.healthy();
+        StringBuilder reasons = new StringBuilder();
+        for (SubscriberWorker<?> worker : subscribers.values()) {
+            SubscriberHealth health = worker.health();
+            if (health.status() != SubscriberHealth.Status.HEALTHY) {
+                reasons.append(reasons.length() == 0 ? "" : "; ")
+                        .append(worker.name())
+                        .append(": ")
+                        .append(health.reason());
+                if (health.status().compareTo(worst.status()) > 0) {
+                    worst = health;
+                }
+            }
+        }
+        var store = context.store().health();
+        if (store.status() == DeadLetterStore.StoreHealth.Status.DOWN) {
+            return new SubscriberHealth(SubscriberHealth.Status.UNHEALTHY, "dead-letter store down: " + store.reason());
+        }
+        return reasons.length() == 0 ? worst : new SubscriberHealth(worst.status(), reasons.toString());
+    }
+
+    /**
+     * Return a {@code Mono} that completes once no subscriber has an event in flight (checked every millisecond on
+     * the bus scheduler): for tests that must wait for the bus to settle without sleeping.
+     */
+    public Mono<Void> whenIdle() {
+        return Flux.interval(Duration.ZERO, Duration.ofMillis(1), context.scheduler())
+                .filter(tick ->
+                        subscribers.values().stream().allMatch(w -> w.stats().inFlight() == 0))
+                .next()
+                .then();
     }
 
     /** Return every current subscriber's accounting, by name. */

@@ -11,6 +11,9 @@ public interface SubscriberHandle {
     /** Return a snapshot of its accounting. */
     SubscriberStats stats();
 
+    /** Return its health now, with the reason in words. */
+    SubscriberHealth health();
+
     /**
      * Remove the subscriber: it takes no new events, in-flight handlers get the spec's grace period, then are
      * cancelled; what is left becomes {@code UNSUBSCRIBED} dead letters.

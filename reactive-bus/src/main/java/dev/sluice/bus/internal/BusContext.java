@@ -2,6 +2,7 @@ package dev.sluice.bus.internal;
 
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterStore;
+import dev.sluice.bus.EventType;
 import java.time.Clock;
 import java.time.Duration;
 import reactor.core.publisher.Mono;
@@ -16,8 +17,16 @@ import reactor.util.retry.Retry;
  * @param clock timestamps of events and letters
  * @param scheduler timers: publish waits, store retries, pause re-checks
  * @param instance this bus instance's name, written into letters
+ * @param system publishes the bus's own system events (never waits)
  */
-public record BusContext(DeadLetterStore store, Clock clock, Scheduler scheduler, String instance) {
+public record BusContext(
+        DeadLetterStore store, Clock clock, Scheduler scheduler, String instance, SystemPublisher system) {
+
+    /** Publishes a system event on the bus, best effort: never waits, never fails the caller. */
+    public interface SystemPublisher {
+        /** Publish {@code payload} as an event of the system type {@code type}. */
+        <X> void publish(EventType<X> type, X payload);
+    }
 
     /** First and longest delay between attempts to write a letter the store refused. */
     static final Duration STORE_RETRY_MIN = Duration.ofMillis(50), STORE_RETRY_MAX = Duration.ofSeconds(5);

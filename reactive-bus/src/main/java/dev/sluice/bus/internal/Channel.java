@@ -10,6 +10,9 @@ public final class Channel<T> {
     private final EventType<T> type;
     private final AtomicReference<SubscriberWorker<T>[]> workers;
 
+    /** Observers of {@code EventBus.events(type)}. */
+    public final HotStream<dev.sluice.bus.Event<T>> observers = new HotStream<>();
+
     /** Events published to this type, routed or not. */
     public final java.util.concurrent.atomic.LongAdder published = new java.util.concurrent.atomic.LongAdder();
     /** Events published to this type while it had no subscriber. */

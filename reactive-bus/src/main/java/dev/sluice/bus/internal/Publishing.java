@@ -27,6 +27,8 @@ public final class Publishing {
             int offered = worker.inbox().offer(event);
             if (offered == Inbox.ACCEPTED) {
                 delivered++;
+            } else if (worker.settings().bestEffort()) {
+                worker.drop(); // system events never wait and never become dead letters
             } else if (offered == Inbox.CLOSED) {
                 worker.deadLetterNow(event, worker.closingReason()).subscribe();
                 overflowed++;

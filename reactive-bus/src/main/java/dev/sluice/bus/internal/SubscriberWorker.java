@@ -5,7 +5,9 @@ import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.SubscriberHandle;
+import dev.sluice.bus.SubscriberHealth;
 import dev.sluice.bus.SubscriberStats;
+import dev.sluice.bus.SystemEvents;
 import dev.sluice.policy.Failure;
 import dev.sluice.policy.ResiliencePolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -49,7 +51,11 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             boolean deadLetterOnOverflow,
             Duration maxPublishWait,
             BreakerOpenPolicy onBreakerOpen,
-            Duration disposeGrace) {}
+            Duration disposeGrace,
+            boolean bestEffort) {}
+
+    /** How often a subscriber's health is re-evaluated (changes are published as system events). */
+    static final Duration HEALTH_INTERVAL = Duration.ofSeconds(1);
 
     final Settings<T> settings;
     final BusContext bus;
@@ -65,6 +71,9 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     final LongAdder recovered = new LongAdder();
     final LongAdder deadLettered = new LongAdder();
     final LongAdder inFlight = new LongAdder();
+    final LongAdder dropped = new LongAdder();
+    private volatile SubscriberHealth lastHealth = SubscriberHealth.healthy();
+    private final Disposable.Composite watchers = reactor.core.Disposables.composite();
     private final Map<DeadLetterReason, LongAdder> lettersWritten = new java.util.EnumMap<>(DeadLetterReason.class);
 
     private volatile boolean storeRefusing;
@@ -119,6 +128,97 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                     finished.tryEmitEmpty();
                 },
                 finished::tryEmitEmpty);
+        if (settings.bestEffort()) {
+            return; // failures while handling system events never produce further system events
+        }
+        CircuitBreaker breaker = settings.policy().circuitBreaker();
+        if (breaker != null) {
+            watchers.add(settings.policy().events().subscribe(change -> bus.system()
+                    .publish(
+                            SystemEvents.CIRCUIT_STATE_CHANGED,
+                            new SystemEvents.CircuitStateChanged(
+                                    settings.name(),
+                                    change.policy(),
+                                    change.from().name(),
+                                    change.to().name(),
+                                    change.at()))));
+        }
+        watchers.add(Flux.interval(HEALTH_INTERVAL, bus.scheduler()).subscribe(tick -> checkHealth()));
+    }
+
+    /** Return the subscriber's health now (see {@link SubscriberHealth}). */
+    @Override
+    public SubscriberHealth health() {
+        if (storeRefusing) {
+            return new SubscriberHealth(
+                    SubscriberHealth.Status.UNHEALTHY, "the dead-letter store refuses letters; events are held");
+        }
+        CircuitBreaker breaker = settings.policy().circuitBreaker();
+        CircuitBreaker.State state = breaker == null ? CircuitBreaker.State.CLOSED : breaker.getState();
+        if (state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN) {
+            return new SubscriberHealth(SubscriberHealth.Status.UNHEALTHY, "circuit breaker " + state);
+        }
+        if (state == CircuitBreaker.State.HALF_OPEN) {
+            return new SubscriberHealth(SubscriberHealth.Status.DEGRADED, "circuit breaker half-open");
+        }
+        if (inbox.overflowing || inbox.size() * 5L >= inbox.capacity() * 4L) {
+            return new SubscriberHealth(
+                    SubscriberHealth.Status.DEGRADED,
+                    "inbox " + inbox.size() + "/" + inbox.capacity() + (inbox.overflowing ? ", overflowing" : ""));
+        }
+        if (breaker != null) {
+            float rate = breaker.getMetrics().getFailureRate();
+            float threshold = breaker.getCircuitBreakerConfig().getFailureRateThreshold();
+            if (rate >= 0 && rate >= threshold / 2) {
+                return new SubscriberHealth(
+                        SubscriberHealth.Status.DEGRADED,
+                        "recent failure rate " + rate + "% (breaker opens at " + threshold + "%)");
+            }
+        }
+        var store = bus.store().health();
+        if (store.status() != dev.sluice.bus.DeadLetterStore.StoreHealth.Status.UP) {
+            return new SubscriberHealth(
+                    SubscriberHealth.Status.DEGRADED, "dead-letter store " + store.status() + ": " + store.reason());
+        }
+        return SubscriberHealth.healthy();
+    }
+
+    private void checkHealth() {
+        SubscriberHealth now = health();
+        SubscriberHealth before = lastHealth;
+        if (now.status() != before.status()) {
+            lastHealth = now;
+            bus.system()
+                    .publish(
+                            SystemEvents.SUBSCRIBER_HEALTH_CHANGED,
+                            new SystemEvents.SubscriberHealthChanged(
+                                    settings.name(),
+                                    before.status(),
+                                    now.status(),
+                                    now.reason(),
+                                    bus.clock().instant()));
+        }
+    }
+
+    /** Count an event a best-effort subscriber's full (or closed) inbox could not take. */
+    public void drop() {
+        dropped.increment();
+        inFlight.decrement();
+    }
+
+    private void recorded(DeadLetter letter) {
+        if (!settings.bestEffort()) {
+            bus.system()
+                    .publish(
+                            SystemEvents.DEAD_LETTER_RECORDED,
+                            new SystemEvents.DeadLetterRecorded(
+                                    letter.subscriber(),
+                                    letter.letterId(),
+                                    letter.eventId(),
+                                    letter.eventType(),
+                                    letter.reason(),
+                                    letter.deadLetteredAt()));
+        }
     }
 
     @Override
@@ -130,7 +230,8 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     public SubscriberStats stats() {
         // read inFlight first: an event moving from in-flight to an outcome is then counted at most twice, never lost
         long flying = inFlight.sum();
-        return new SubscriberStats(offered.sum(), delivered.sum(), recovered.sum(), deadLettered.sum(), 0, flying);
+        return new SubscriberStats(
+                offered.sum(), delivered.sum(), recovered.sum(), deadLettered.sum(), dropped.sum(), flying);
     }
 
     /** Return whether the store is refusing this subscriber's letters now. */
@@ -285,6 +386,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             return bus.writeDurably(letter, SubscriberWorker.this).doOnSuccess(ok -> {
                 lettersWritten.get(reason).increment();
                 outcome = 2;
+                recorded(letter);
             });
         }
 
@@ -341,6 +443,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             lettersWritten.get(reason).increment();
             deadLettered.increment();
             inFlight.decrement();
+            recorded(letter);
         });
     }
 
@@ -348,13 +451,17 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     public void refused(Throwable error) {
         if (!storeRefusing) {
             log.warn("Dead-letter store refuses letters of subscriber '{}'; holding events", settings.name(), error);
+            storeRefusing = true;
+            checkHealth();
         }
-        storeRefusing = true;
     }
 
     @Override
     public void accepted() {
-        storeRefusing = false;
+        if (storeRefusing) {
+            storeRefusing = false;
+            checkHealth();
+        }
     }
 
     // --- shutdown ----------------------------------------------------------------------------------------------
@@ -376,6 +483,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             });
         }
         closingReason = reason;
+        watchers.dispose();
         onRemoved.run();
         inbox.close();
         if (stopTaking) {
