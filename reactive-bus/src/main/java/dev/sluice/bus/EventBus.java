@@ -217,7 +217,8 @@ public final class EventBus {
                         spec.maxPublishWait,
                         spec.onBreakerOpen,
                         spec.disposeGrace,
-                        spec.type.name().startsWith("sluice.")),
+                        spec.type.name().startsWith("sluice."),
+                        spec.pacing),
                 context,
                 () -> {
                     channel.remove(holder.get());

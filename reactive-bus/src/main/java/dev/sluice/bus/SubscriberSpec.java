@@ -2,6 +2,7 @@ package dev.sluice.bus;
 
 import dev.sluice.policy.Failure;
 import dev.sluice.policy.ResiliencePolicy;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BiFunction;
@@ -43,6 +44,7 @@ public final class SubscriberSpec<T> {
     final Duration maxPublishWait;
     final BreakerOpenPolicy onBreakerOpen;
     final Duration disposeGrace;
+    final @Nullable RateLimiterConfig pacing;
 
     private SubscriberSpec(Builder<T> b) {
         this.name = b.name;
@@ -57,6 +59,7 @@ public final class SubscriberSpec<T> {
         this.maxPublishWait = b.maxPublishWait;
         this.onBreakerOpen = b.onBreakerOpen;
         this.disposeGrace = b.disposeGrace;
+        this.pacing = b.pacing;
     }
 
     /**
@@ -98,6 +101,7 @@ public final class SubscriberSpec<T> {
         private Duration maxPublishWait = DEFAULT_MAX_PUBLISH_WAIT;
         private BreakerOpenPolicy onBreakerOpen = BreakerOpenPolicy.PAUSE;
         private Duration disposeGrace = DEFAULT_DISPOSE_GRACE;
+        private @Nullable RateLimiterConfig pacing;
 
         private Builder(
                 String name, EventType<T> type, Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler) {
@@ -177,6 +181,23 @@ public final class SubscriberSpec<T> {
         /** Set the grace given to in-flight handlers on dispose; {@code > 0}. */
         public Builder<T> disposeGrace(Duration disposeGrace) {
             this.disposeGrace = positive("disposeGrace", disposeGrace);
+            return this;
+        }
+
+        /**
+         * Take at most {@code events} events from the inbox per {@code period} (a token bucket on inbox demand: on a
+         * bus, rate limiting is pacing, not rejection — events wait in the inbox, with backpressure, instead of
+         * failing). Default: no pacing.
+         */
+        public Builder<T> pacing(int events, Duration period) {
+            if (events < 1) {
+                throw new IllegalArgumentException("pacing events must be >= 1, but was " + events);
+            }
+            this.pacing = RateLimiterConfig.custom()
+                    .limitForPeriod(events)
+                    .limitRefreshPeriod(positive("period", period))
+                    .timeoutDuration(Duration.ZERO)
+                    .build();
             return this;
         }
 

@@ -164,7 +164,8 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
             if (a != null && !terminated) {
                 long r = requested;
                 long emitted = 0;
-                while (emitted != r && !cancelled && gate.getAsBoolean()) {
+                // the gate is asked only when there is something to take: it may spend a pacing permit
+                while (emitted != r && !cancelled && !queue.isEmpty() && gate.getAsBoolean()) {
                     T item = queue.poll();
                     if (item == null) {
                         break;

@@ -11,6 +11,8 @@ import dev.sluice.bus.SystemEvents;
 import dev.sluice.policy.Failure;
 import dev.sluice.policy.ResiliencePolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -52,7 +54,8 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             Duration maxPublishWait,
             BreakerOpenPolicy onBreakerOpen,
             Duration disposeGrace,
-            boolean bestEffort) {}
+            boolean bestEffort,
+            @Nullable RateLimiterConfig pacing) {}
 
     /** How often a subscriber's health is re-evaluated (changes are published as system events). */
     static final Duration HEALTH_INTERVAL = Duration.ofSeconds(1);
@@ -61,6 +64,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     final BusContext bus;
     final Inbox<Event<T>> inbox;
     private final @Nullable CircuitBreaker pauseOn;
+    private final @Nullable RateLimiter pacing;
     private final Map<String, ArrayDeque<Runnable>> busyKeys = new ConcurrentHashMap<>();
     private final Sinks.Empty<Void> finished = Sinks.empty();
     private final AtomicInteger handling = new AtomicInteger();
@@ -94,6 +98,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         this.pauseOn = settings.onBreakerOpen() == BreakerOpenPolicy.PAUSE
                 ? settings.policy().circuitBreaker()
                 : null;
+        this.pacing = settings.pacing() == null ? null : RateLimiter.of(settings.name() + "-pacing", settings.pacing());
         this.inbox = new Inbox<>(settings.inboxSize(), this::mayTakeNext);
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             lettersWritten.put(reason, new LongAdder());
@@ -251,6 +256,19 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         if (stopping) {
             return false;
         }
+        if (!breakerAllows()) {
+            return false;
+        }
+        RateLimiter pace = pacing;
+        if (pace != null && !pace.acquirePermission()) {
+            recheckIn(Math.max(
+                    1, pace.getRateLimiterConfig().getLimitRefreshPeriod().toMillis() / 10));
+            return false; // pacing slows the reading of the inbox; nothing is rejected
+        }
+        return true;
+    }
+
+    private boolean breakerAllows() {
         CircuitBreaker breaker = pauseOn;
         if (breaker == null) {
             return true;
@@ -275,13 +293,17 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     /** While paused, look again every tenth of the breaker's wait in open (10 ms to 1 s). */
     private void recheckLater(CircuitBreaker breaker) {
-        if (pauseCheck != null) {
-            return;
-        }
         long waitMillis = breaker.getCircuitBreakerConfig()
                 .getWaitIntervalFunctionInOpenState()
                 .apply(1);
-        long every = Math.min(1000, Math.max(10, waitMillis / 10));
+        recheckIn(Math.min(1000, Math.max(10, waitMillis / 10)));
+    }
+
+    /** Drain again after {@code every} ms: the gate may open by then. */
+    private void recheckIn(long every) {
+        if (pauseCheck != null) {
+            return;
+        }
         pauseCheck = bus.scheduler()
                 .schedule(
                         () -> {
