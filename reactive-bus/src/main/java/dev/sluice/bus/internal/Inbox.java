@@ -57,6 +57,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     private volatile @Nullable Subscriber<? super T> actual;
     private volatile boolean closed;
     private volatile boolean cancelled;
+    private volatile @Nullable Throwable badRequest;
     private boolean terminated;
 
     /** Set when a publish gave up waiting; cleared when the inbox drains below half (DESIGN.md promise 2). */
@@ -137,11 +138,10 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     @Override
     public void request(long n) {
         if (n <= 0) {
+            // signalled from the drain loop, so it cannot overlap an onNext (§1.3) or follow onComplete (§1.7)
+            badRequest = new IllegalArgumentException("§3.9: request must be > 0, but was " + n);
             cancelled = true;
-            Subscriber<? super T> a = actual;
-            if (a != null) {
-                a.onError(new IllegalArgumentException("§3.9: request must be > 0, but was " + n));
-            }
+            drain();
             return;
         }
         Operators.addCap(REQUESTED, this, n);
@@ -151,6 +151,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     @Override
     public void cancel() {
         cancelled = true;
+        drain(); // lets the drain loop drop the subscriber (§3.13)
     }
 
     /** Deliver what demand, the gate and the queue allow; safe from any thread. */
@@ -183,10 +184,14 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
                     }
                     wake(emitted);
                 }
-                if (cancelled) {
-                    terminated = true;
+                Throwable error = badRequest;
+                if (error != null) {
+                    terminate();
+                    a.onError(error);
+                } else if (cancelled) {
+                    terminate();
                 } else if (closed && size == 0 && queue.isEmpty()) {
-                    terminated = true;
+                    terminate();
                     a.onComplete();
                 }
             }
@@ -195,6 +200,15 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
                 return;
             }
         }
+    }
+
+    /**
+     * Stop signalling and drop the subscriber (§3.13: a cancelled publisher must not keep it reachable). The slot keeps
+     * a no-op subscriber, not null, so the inbox stays unicast.
+     */
+    private void terminate() {
+        terminated = true;
+        actual = Operators.emptySubscriber();
     }
 
     private void wake(long count) {
