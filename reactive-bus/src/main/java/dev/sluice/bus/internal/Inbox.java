@@ -60,7 +60,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     private boolean terminated;
 
     /** Set when a publish gave up waiting; cleared when the inbox drains below half (DESIGN.md promise 2). */
-    public volatile boolean overflowing;
+    private volatile boolean overflowing;
 
     /** Create an inbox of {@code capacity} events whose emissions wait for {@code gate} to allow them. */
     public Inbox(int capacity, BooleanSupplier gate) {
@@ -76,6 +76,28 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     /** Return how many events are queued. */
     public int size() {
         return size;
+    }
+
+    /** Enter overflow mode: a publish gave up waiting for room (DESIGN.md promise 2). */
+    public void enterOverflow() {
+        overflowing = true;
+    }
+
+    /**
+     * Return whether the inbox is in overflow mode, so publishes dead-letter at once instead of offering; the mode ends
+     * once the inbox is below half full. Checked here as well as in {@link #drain()}, because the inbox may already have
+     * drained when a publish gave up, and then no emission would ever end the mode.
+     */
+    public boolean overflowing() {
+        if (overflowing && belowHalf(size)) {
+            overflowing = false;
+        }
+        return overflowing;
+    }
+
+    // "below half" of a one-event inbox is empty; capacity / 2 would be 0 and never reached
+    private boolean belowHalf(int queued) {
+        return (long) queued * 2 < capacity;
     }
 
     /** Return {@link #ACCEPTED}, {@link #FULL}, or {@link #CLOSED} (no more offers after {@link #close()}). */
@@ -170,7 +192,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
                         break;
                     }
                     int left = SIZE.decrementAndGet(this);
-                    if (overflowing && left < capacity / 2) {
+                    if (overflowing && belowHalf(left)) {
                         overflowing = false;
                     }
                     a.onNext(item);

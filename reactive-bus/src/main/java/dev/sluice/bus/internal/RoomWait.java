@@ -77,7 +77,7 @@ final class RoomWait<T> implements Runnable {
             worker.inbox().awaitRoom(this);
             return;
         }
-        worker.inbox().overflowing = true;
+        worker.inbox().enterOverflow();
         letter(DeadLetterReason.INBOX_OVERFLOW);
     }
 
