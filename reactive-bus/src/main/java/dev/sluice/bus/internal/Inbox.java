@@ -46,8 +46,8 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
             AtomicReferenceFieldUpdater.newUpdater(Inbox.class, Subscriber.class, "actual");
 
     private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
-    private final Queue<Runnable> waiters =
-            Queues.<Runnable>unboundedMultiproducer().get();
+    private final Queue<Waiter> waiters =
+            Queues.<Waiter>unboundedMultiproducer().get();
     private final int capacity;
     private final BooleanSupplier gate;
 
@@ -119,8 +119,18 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
         return ACCEPTED;
     }
 
-    /** Run {@code continuation} once room may have freed up (or at once, if it already has). */
-    public void awaitRoom(Runnable continuation) {
+    /** A publish parked until room may have freed up. */
+    public interface Waiter {
+        /**
+         * Try again now that room may have freed up.
+         *
+         * @return {@code false} if this waiter had already ended (e.g. gave up), so the wake-up goes to the next one
+         */
+        boolean wake();
+    }
+
+    /** Wake {@code continuation} once room may have freed up (or at once, if it already has). */
+    public void awaitRoom(Waiter continuation) {
         waiters.offer(continuation);
         if (size < capacity || closed) { // freed (or closed) between the failed offer and now
             wake(Integer.MAX_VALUE);
@@ -218,10 +228,18 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
         }
     }
 
+    /**
+     * Wake up to {@code count} waiters that are still waiting. A waiter that already gave up does not count (else it
+     * would swallow the wake-up and a live one would stay parked beside free room), and waking stops once the inbox is
+     * full again (else a woken waiter that parks itself anew would be polled again and again: a busy spin).
+     */
     private void wake(long count) {
-        Runnable waiter;
-        for (long i = 0; i < count && (waiter = waiters.poll()) != null; i++) {
-            waiter.run();
+        long woken = 0;
+        Waiter waiter;
+        while (woken < count && (closed || size < capacity) && (waiter = waiters.poll()) != null) {
+            if (waiter.wake()) {
+                woken++;
+            }
         }
     }
 }
