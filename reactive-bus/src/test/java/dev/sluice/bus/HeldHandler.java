@@ -26,9 +26,11 @@ final class HeldHandler<T> implements Function<Event<T>, Publisher<?>> {
         held.add(release);
         started.add(event.payload());
         maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+        // counted as ended before the completion travels on (doFinally would run after the bus started the next one)
         return release.asMono()
                 .doOnSuccess(ok -> finished.add(event.payload()))
-                .doFinally(signal -> active.decrementAndGet());
+                .doOnTerminate(active::decrementAndGet)
+                .doOnCancel(active::decrementAndGet);
     }
 
     /** Let the oldest held call complete. */
