@@ -36,6 +36,8 @@ public final class EventBus {
     private final Map<String, Channel<?>> channels = new ConcurrentHashMap<>();
     private final Map<String, SubscriberWorker<?>> subscribers = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicReference<@Nullable Mono<Void>> closing =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private EventBus(Builder b) {
         this.context = new BusContext(b.store, b.clock, b.scheduler, b.instance, this::publishSystem);
@@ -335,17 +337,27 @@ public final class EventBus {
 
     /**
      * Stop accepting publishes and subscribers, let every subscriber drain its inbox, and dead-letter ({@code
-     * SHUTDOWN}) whatever has not finished within {@code timeout}. Eager: closing starts at call time.
+     * SHUTDOWN}) whatever has not finished within {@code timeout}. Eager: closing starts at call time, whether or not
+     * the {@code Mono} is subscribed. Idempotent: later calls return the first call's {@code Mono} (and its timeout).
      *
      * @return a {@code Mono} that completes when every event ever offered has an outcome
      */
     public Mono<Void> close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        Mono<Void> existing = closing.get();
+        if (existing != null) {
+            return existing;
+        }
         closed = true;
-        return Flux.fromIterable(subscribers.values())
+        Mono<Void> done = Flux.fromIterable(subscribers.values())
                 .flatMap(worker -> worker.shutdown(timeout, DeadLetterReason.SHUTDOWN, false))
                 .then()
                 .cache();
+        if (!closing.compareAndSet(null, done)) {
+            return Objects.requireNonNull(closing.get());
+        }
+        done.subscribe(null, error -> {}); // start now; callers see the outcome through the cached Mono
+        return done;
     }
 
     /** Builds an {@link EventBus}. Not thread-safe. */

@@ -46,8 +46,8 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
             AtomicReferenceFieldUpdater.newUpdater(Inbox.class, Subscriber.class, "actual");
 
     private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
-    private final Queue<Runnable> waiters =
-            Queues.<Runnable>unboundedMultiproducer().get();
+    private final Queue<Waiter> waiters =
+            Queues.<Waiter>unboundedMultiproducer().get();
     private final int capacity;
     private final BooleanSupplier gate;
 
@@ -61,7 +61,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     private boolean terminated;
 
     /** Set when a publish gave up waiting; cleared when the inbox drains below half (DESIGN.md promise 2). */
-    public volatile boolean overflowing;
+    private volatile boolean overflowing;
 
     /** Create an inbox of {@code capacity} events whose emissions wait for {@code gate} to allow them. */
     public Inbox(int capacity, BooleanSupplier gate) {
@@ -77,6 +77,28 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     /** Return how many events are queued. */
     public int size() {
         return size;
+    }
+
+    /** Enter overflow mode: a publish gave up waiting for room (DESIGN.md promise 2). */
+    public void enterOverflow() {
+        overflowing = true;
+    }
+
+    /**
+     * Return whether the inbox is in overflow mode, so publishes dead-letter at once instead of offering; the mode ends
+     * once the inbox is below half full. Checked here as well as in {@link #drain()}, because the inbox may already have
+     * drained when a publish gave up, and then no emission would ever end the mode.
+     */
+    public boolean overflowing() {
+        if (overflowing && belowHalf(size)) {
+            overflowing = false;
+        }
+        return overflowing;
+    }
+
+    // "below half" of a one-event inbox is empty; capacity / 2 would be 0 and never reached
+    private boolean belowHalf(int queued) {
+        return (long) queued * 2 < capacity;
     }
 
     /** Return {@link #ACCEPTED}, {@link #FULL}, or {@link #CLOSED} (no more offers after {@link #close()}). */
@@ -98,8 +120,18 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
         return ACCEPTED;
     }
 
-    /** Run {@code continuation} once room may have freed up (or at once, if it already has). */
-    public void awaitRoom(Runnable continuation) {
+    /** A publish parked until room may have freed up. */
+    public interface Waiter {
+        /**
+         * Try again now that room may have freed up.
+         *
+         * @return {@code false} if this waiter had already ended (e.g. gave up), so the wake-up goes to the next one
+         */
+        boolean wake();
+    }
+
+    /** Wake {@code continuation} once room may have freed up (or at once, if it already has). */
+    public void awaitRoom(Waiter continuation) {
         waiters.offer(continuation);
         if (size < capacity || closed) { // freed (or closed) between the failed offer and now
             wake(Integer.MAX_VALUE);
@@ -172,7 +204,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
                         break;
                     }
                     int left = SIZE.decrementAndGet(this);
-                    if (overflowing && left < capacity / 2) {
+                    if (overflowing && belowHalf(left)) {
                         overflowing = false;
                     }
                     a.onNext(item);
@@ -211,10 +243,18 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
         actual = Operators.emptySubscriber();
     }
 
+    /**
+     * Wake up to {@code count} waiters that are still waiting. A waiter that already gave up does not count (else it
+     * would swallow the wake-up and a live one would stay parked beside free room), and waking stops once the inbox is
+     * full again (else a woken waiter that parks itself anew would be polled again and again: a busy spin).
+     */
     private void wake(long count) {
-        Runnable waiter;
-        for (long i = 0; i < count && (waiter = waiters.poll()) != null; i++) {
-            waiter.run();
+        long woken = 0;
+        Waiter waiter;
+        while (woken < count && (closed || size < capacity) && (waiter = waiters.poll()) != null) {
+            if (waiter.wake()) {
+                woken++;
+            }
         }
     }
 }

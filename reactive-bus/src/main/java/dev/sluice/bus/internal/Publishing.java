@@ -24,7 +24,15 @@ public final class Publishing {
         List<Mono<Boolean>> waits = null;
         for (SubscriberWorker<T> worker : workers) {
             worker.accept();
-            int offered = worker.inbox().offer(event);
+            Inbox<Event<T>> inbox = worker.inbox();
+            boolean refusing = worker.storeRefusing();
+            // overflow mode (promise 2): dead-letter at once, even into free slots, until the inbox is below half
+            if (!refusing && inbox.overflowing()) {
+                worker.deadLetterNow(event, DeadLetterReason.INBOX_OVERFLOW).subscribe();
+                overflowed++;
+                continue;
+            }
+            int offered = inbox.offer(event);
             if (offered == Inbox.ACCEPTED) {
                 delivered++;
             } else if (worker.settings().bestEffort()) {
@@ -32,9 +40,9 @@ public final class Publishing {
             } else if (offered == Inbox.CLOSED) {
                 worker.deadLetterNow(event, worker.closingReason()).subscribe();
                 overflowed++;
-            } else if (worker.storeRefusing()) {
+            } else if (refusing || worker.storeRefusing()) {
                 waits = add(waits, new RoomWait<>(worker, event).start(false));
-            } else if (worker.settings().deadLetterOnOverflow() || worker.inbox().overflowing) {
+            } else if (worker.settings().deadLetterOnOverflow()) {
                 worker.deadLetterNow(event, DeadLetterReason.INBOX_OVERFLOW).subscribe();
                 overflowed++;
             } else {

@@ -16,7 +16,7 @@ import reactor.core.publisher.Sinks;
  * ({@code false}). While the store refuses letters the wait has no limit (promise 2's exception: no loss beats
  * isolation). Runs to its end even if the publish is cancelled (promise 3).
  */
-final class RoomWait<T> implements Runnable {
+final class RoomWait<T> implements Inbox.Waiter {
 
     @SuppressWarnings("rawtypes")
     private static final AtomicIntegerFieldUpdater<RoomWait> CLAIMED =
@@ -45,11 +45,11 @@ final class RoomWait<T> implements Runnable {
         return result.asMono();
     }
 
-    /** Woken: room may have freed up. */
+    /** Woken: room may have freed up; {@code false} if the wait has already ended (or is ending). */
     @Override
-    public void run() {
+    public boolean wake() {
         if (!CLAIMED.compareAndSet(this, 0, 1)) {
-            return;
+            return false;
         }
         int offered = worker.inbox().offer(event);
         if (offered == Inbox.ACCEPTED) {
@@ -64,12 +64,13 @@ final class RoomWait<T> implements Runnable {
                 worker.inbox().awaitRoom(this);
             }
         }
+        return true;
     }
 
     private void expire() {
         expired = true;
         if (!CLAIMED.compareAndSet(this, 0, 1)) {
-            return; // run() holds it and will see expired
+            return; // wake() holds it and will see expired
         }
         if (worker.storeRefusing()) { // letters cannot be written now: keep waiting, without limit
             expired = false;
@@ -77,7 +78,7 @@ final class RoomWait<T> implements Runnable {
             worker.inbox().awaitRoom(this);
             return;
         }
-        worker.inbox().overflowing = true;
+        worker.inbox().enterOverflow();
         letter(DeadLetterReason.INBOX_OVERFLOW);
     }
 

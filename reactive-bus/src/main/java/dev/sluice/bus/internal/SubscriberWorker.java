@@ -28,6 +28,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -82,6 +83,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     private volatile boolean storeRefusing;
     private volatile boolean stopping; // disposing: take nothing more from the inbox
+    private volatile boolean halted; // shutdown is cancelling the handlers: start no event waiting for its key
     private volatile @Nullable Disposable work;
     private volatile @Nullable Disposable pauseCheck;
     private volatile @Nullable Mono<Void> disposal;
@@ -166,10 +168,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         if (state == CircuitBreaker.State.HALF_OPEN) {
             return new SubscriberHealth(SubscriberHealth.Status.DEGRADED, "circuit breaker half-open");
         }
-        if (inbox.overflowing || inbox.size() * 5L >= inbox.capacity() * 4L) {
+        if (inbox.overflowing() || inbox.size() * 5L >= inbox.capacity() * 4L) {
             return new SubscriberHealth(
                     SubscriberHealth.Status.DEGRADED,
-                    "inbox " + inbox.size() + "/" + inbox.capacity() + (inbox.overflowing ? ", overflowing" : ""));
+                    "inbox " + inbox.size() + "/" + inbox.capacity() + (inbox.overflowing() ? ", overflowing" : ""));
         }
         if (breaker != null) {
             float rate = breaker.getMetrics().getFailureRate();
@@ -330,8 +332,18 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             return process(event);
         }
         return Mono.create(sink -> {
-            Runnable run = () ->
-                    process(event).doFinally(signal -> releaseKey(key)).subscribe(null, sink::error, sink::success);
+            Disposable.Swap running = Disposables.swap();
+            sink.onCancel(running);
+            Runnable run = () -> {
+                if (halted) { // shutdown cancelled the worker before this event's turn: do not start it now
+                    deadLetterNow(event, closingReason).subscribe();
+                    releaseKey(key);
+                    return;
+                }
+                running.update(process(event)
+                        .doFinally(signal -> releaseKey(key))
+                        .subscribe(null, sink::error, sink::success));
+            };
             boolean[] first = {false};
             busyKeys.compute(key, (k, queue) -> {
                 if (queue == null) {
@@ -520,6 +532,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         Mono<Void> done = settled.timeout(grace, bus.scheduler())
                 .onErrorResume(java.util.concurrent.TimeoutException.class, late -> Mono.empty())
                 .then(Mono.defer(() -> {
+                    halted = true;
                     Disposable running = work;
                     if (running != null) {
                         running.dispose(); // cancels in-flight handlers; each dead-letters itself
