@@ -17,6 +17,7 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A typed, in-process event bus: publishers emit events, every subscriber reads its own bounded inbox with
@@ -40,7 +41,7 @@ public final class EventBus {
             new java.util.concurrent.atomic.AtomicReference<>();
 
     private EventBus(Builder b) {
-        this.context = new BusContext(b.store, b.clock, b.scheduler, b.instance, this::publishSystem);
+        this.context = new BusContext(b.store, b.clock, b.scheduler, b.instance, this::publishSystem, b.delivery);
     }
 
     /** Return a builder: in-memory store, system UTC clock, the policies' shared timer, instance "sluice". */
@@ -366,8 +367,20 @@ public final class EventBus {
         private Clock clock = Clock.systemUTC();
         private Scheduler scheduler = ResiliencePolicy.DEFAULT_SCHEDULER;
         private String instance = "sluice";
+        private Scheduler delivery = Schedulers.parallel();
 
         private Builder() {}
+
+        /**
+         * Read inboxes and call handlers on {@code delivery} (default {@code Schedulers.parallel()}: each subscriber
+         * gets one of its workers, so its events are handled in order on one thread at a time and never on the
+         * publisher's thread). {@code Schedulers.immediate()} runs handlers on whichever thread publishes or completes
+         * the previous event: cheapest, but a handler's synchronous work then runs on the publisher's thread.
+         */
+        public Builder deliveryScheduler(Scheduler delivery) {
+            this.delivery = Objects.requireNonNull(delivery, "delivery");
+            return this;
+        }
 
         /** Write dead letters to {@code store} (default: {@link InMemoryDeadLetterStore#create()}). */
         public Builder deadLetterStore(DeadLetterStore store) {

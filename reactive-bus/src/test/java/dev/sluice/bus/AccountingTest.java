@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** DESIGN.md promise 1: exactly one outcome per event and subscriber, whatever the handlers do. */
@@ -52,8 +53,11 @@ class AccountingTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus =
-            EventBus.builder().deadLetterStore(store).scheduler(vts).build();
+    private final EventBus bus = EventBus.builder()
+            .deadLetterStore(store)
+            .scheduler(vts)
+            .deliveryScheduler(Schedulers.immediate())
+            .build();
     private final ResiliencePolicy policy = ResiliencePolicy.builder("faulty")
             .timeout(TIMEOUT)
             .retry(RetrySettings.builder()

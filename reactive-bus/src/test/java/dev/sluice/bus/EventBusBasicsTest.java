@@ -49,7 +49,9 @@ class EventBusBasicsTest {
                         .build());
 
         StepVerifier.create(bus.publish(PLACED, "k1", "o-2")).expectNextCount(1).verifyComplete();
-        StepVerifier.create(handle.dispose()).verifyComplete();
+        StepVerifier.create(bus.whenIdle().then(Mono.defer(handle::dispose)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
 
         assertThat(handle.stats()).isEqualTo(new SubscriberStats(1, 0, 0, 1, 0, 0));
         StepVerifier.create(store.list(DeadLetterQuery.of("email")))
@@ -80,7 +82,9 @@ class EventBusBasicsTest {
                         .build());
 
         StepVerifier.create(bus.publish(PLACED, "o-3")).expectNextCount(1).verifyComplete();
-        StepVerifier.create(handle.dispose()).verifyComplete();
+        StepVerifier.create(bus.whenIdle().then(Mono.defer(handle::dispose)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
 
         assertThat(failures).containsExactly("down/3");
         assertThat(handle.stats()).isEqualTo(new SubscriberStats(1, 0, 1, 0, 0, 0));
@@ -99,7 +103,9 @@ class EventBusBasicsTest {
         StepVerifier.create(bus.publishAll(PLACED, reactor.core.publisher.Flux.just("throw", "null", "fine")))
                 .expectNextCount(3)
                 .verifyComplete();
-        StepVerifier.create(handle.dispose()).verifyComplete();
+        StepVerifier.create(bus.whenIdle().then(Mono.defer(handle::dispose)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
 
         assertThat(handle.stats()).isEqualTo(new SubscriberStats(3, 1, 0, 2, 0, 0));
     }
@@ -126,6 +132,20 @@ class EventBusBasicsTest {
                 .verify();
         assertThatThrownBy(() -> bus.publish(validated, null)).isInstanceOf(NullPointerException.class);
         assertThat(handle.stats().offered()).isZero();
+    }
+
+    @Test
+    void handlersRunOnTheSubscribersThreadNotThePublishers() {
+        List<Thread> handlerThreads = new CopyOnWriteArrayList<>();
+        bus.subscribe(SubscriberSpec.builder(
+                        "off-thread", PLACED, e -> Mono.fromRunnable(() -> handlerThreads.add(Thread.currentThread())))
+                .build());
+
+        StepVerifier.create(bus.publish(PLACED, "o-4").then(bus.whenIdle()))
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+
+        assertThat(handlerThreads).singleElement().isNotSameAs(Thread.currentThread());
     }
 
     @Test

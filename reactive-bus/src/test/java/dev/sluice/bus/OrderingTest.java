@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** DESIGN.md promise 4: per-key order, retries included; null keys unordered; a dead letter leaves the sequence. */
@@ -26,8 +27,11 @@ class OrderingTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus =
-            EventBus.builder().deadLetterStore(store).scheduler(vts).build();
+    private final EventBus bus = EventBus.builder()
+            .deadLetterStore(store)
+            .scheduler(vts)
+            .deliveryScheduler(Schedulers.immediate())
+            .build();
 
     @Test
     void sameKeyEventsAreHandledOneAtATimeInPublishOrderEvenAcrossRetries() {

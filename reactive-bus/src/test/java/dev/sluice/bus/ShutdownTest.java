@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -20,8 +21,11 @@ class ShutdownTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus =
-            EventBus.builder().deadLetterStore(store).scheduler(vts).build();
+    private final EventBus bus = EventBus.builder()
+            .deadLetterStore(store)
+            .scheduler(vts)
+            .deliveryScheduler(Schedulers.immediate())
+            .build();
     private final ResiliencePolicy noTimeout =
             ResiliencePolicy.builder("no-timeout").scheduler(vts).build();
 

@@ -18,9 +18,15 @@ import reactor.util.retry.Retry;
  * @param scheduler timers: publish waits, store retries, pause re-checks
  * @param instance this bus instance's name, written into letters
  * @param system publishes the bus's own system events (never waits)
+ * @param delivery where subscribers read their inboxes and call their handlers (one worker per subscriber)
  */
 public record BusContext(
-        DeadLetterStore store, Clock clock, Scheduler scheduler, String instance, SystemPublisher system) {
+        DeadLetterStore store,
+        Clock clock,
+        Scheduler scheduler,
+        String instance,
+        SystemPublisher system,
+        Scheduler delivery) {
 
     /** Publishes a system event on the bus, best effort: never waits, never fails the caller. */
     public interface SystemPublisher {

@@ -3,6 +3,7 @@ package dev.sluice.bus.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -12,6 +13,8 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.concurrent.Queues;
 
 /**
@@ -63,10 +66,23 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     /** Set when a publish gave up waiting; cleared when the inbox drains below half (DESIGN.md promise 2). */
     private volatile boolean overflowing;
 
-    /** Create an inbox of {@code capacity} events whose emissions wait for {@code gate} to allow them. */
-    public Inbox(int capacity, BooleanSupplier gate) {
+    private final Scheduler.Worker drainer;
+    private final Runnable drainLoop = this::drainLoop;
+
+    /**
+     * Create an inbox of {@code capacity} events whose emissions wait for {@code gate} to allow them and run on
+     * {@code drainer}: the subscriber's own thread, so a handler never runs on a publisher's thread (a Netty event
+     * loop, say) and a slow one cannot slow the publisher.
+     */
+    public Inbox(int capacity, BooleanSupplier gate, Scheduler.Worker drainer) {
         this.capacity = capacity;
         this.gate = gate;
+        this.drainer = drainer;
+    }
+
+    /** Create an inbox that delivers on whichever thread offers or requests (caller-runs). */
+    public Inbox(int capacity, BooleanSupplier gate) {
+        this(capacity, gate, Schedulers.immediate().createWorker());
     }
 
     /** Return the capacity. */
@@ -186,11 +202,22 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
         drain(); // lets the drain loop drop the subscriber (§3.13)
     }
 
-    /** Deliver what demand, the gate and the queue allow; safe from any thread. */
+    /**
+     * Deliver what demand, the gate and the queue allow, on the drainer; safe from any thread. If a drain is running
+     * it just goes round once more, so a busy subscriber costs a publisher one atomic increment, not a hand-off.
+     */
     public void drain() {
         if (WIP.getAndIncrement(this) != 0) {
             return;
         }
+        try {
+            drainer.schedule(drainLoop);
+        } catch (RejectedExecutionException disposed) {
+            drainLoop.run(); // the drainer is gone (shutdown): finish on this thread rather than lose the signal
+        }
+    }
+
+    private void drainLoop() {
         int missed = 1;
         for (; ; ) {
             Subscriber<? super T> a = actual;

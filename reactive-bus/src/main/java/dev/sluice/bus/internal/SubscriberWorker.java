@@ -70,6 +70,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     private final Sinks.Empty<Void> finished = Sinks.empty();
     private final AtomicInteger handling = new AtomicInteger();
     private final Runnable onRemoved;
+    private final reactor.core.scheduler.Scheduler.Worker drainer;
 
     final LongAdder offered = new LongAdder();
     final LongAdder delivered = new LongAdder();
@@ -101,7 +102,8 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                 ? settings.policy().circuitBreaker()
                 : null;
         this.pacing = settings.pacing() == null ? null : RateLimiter.of(settings.name() + "-pacing", settings.pacing());
-        this.inbox = new Inbox<>(settings.inboxSize(), this::mayTakeNext);
+        this.drainer = bus.delivery().createWorker();
+        this.inbox = new Inbox<>(settings.inboxSize(), this::mayTakeNext, drainer);
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             lettersWritten.put(reason, new LongAdder());
         }
@@ -546,6 +548,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                         .filter(tick -> inFlight.sum() == 0)
                         .next()
                         .then())
+                .doFinally(signal -> drainer.dispose())
                 .cache();
         disposal = done;
         return done;
