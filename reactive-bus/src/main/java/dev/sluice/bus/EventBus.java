@@ -233,6 +233,11 @@ public final class EventBus {
         }
         worker.start();
         channel.add(worker);
+        if (closed) { // close() ran between the check above and now, and may not have seen this subscriber
+            worker.shutdown(DEFAULT_CLOSE_TIMEOUT, DeadLetterReason.SHUTDOWN, false)
+                    .subscribe();
+            throw new BusClosedException(context.instance());
+        }
         return worker;
     }
 

@@ -377,6 +377,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             implements Function<Failure, Mono<Void>>, java.util.function.Consumer<reactor.core.publisher.SignalType> {
         private final Event<T> event;
         private volatile int outcome; // 0 = none yet, 1 = recovered, 2 = dead-lettered
+        private volatile @Nullable DeadLetter started; // a letter whose write began: rewritten, not replaced, on cancel
 
         Delivery(Event<T> event) {
             this.event = event;
@@ -419,6 +420,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                     attempts,
                     bus.clock().instant(),
                     bus.instance());
+            started = letter;
             return bus.writeDurably(letter, SubscriberWorker.this).doOnSuccess(ok -> {
                 lettersWritten.get(reason).increment();
                 outcome = 2;
@@ -435,8 +437,12 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                     (ended == 0 ? delivered : ended == 1 ? recovered : deadLettered).increment();
                     inFlight.decrement();
                 }
-                default -> // cancelled by dispose or close before it ended
-                deadLetterNow(event, closingReason).subscribe();
+                default -> { // cancelled by dispose or close before it ended
+                    DeadLetter letter = started;
+                    // a letter already on its way is written again under the same letterId (writes are idempotent),
+                    // so a write that was durable just before the cancel cannot become two letters
+                    (letter != null ? writeAndCount(letter) : deadLetterNow(event, closingReason)).subscribe();
+                }
             }
             if (pauseOn != null) {
                 inbox.drain(); // a half-open breaker may let the next one through now
@@ -473,10 +479,13 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
      * letter is durable.
      */
     public Mono<Void> deadLetterNow(Event<T> event, DeadLetterReason reason) {
-        DeadLetter letter = Letters.of(
-                event, settings.name(), reason, null, null, 0, bus.clock().instant(), bus.instance());
+        return writeAndCount(Letters.of(
+                event, settings.name(), reason, null, null, 0, bus.clock().instant(), bus.instance()));
+    }
+
+    private Mono<Void> writeAndCount(DeadLetter letter) {
         return bus.writeDurably(letter, this).doOnSuccess(ok -> {
-            lettersWritten.get(reason).increment();
+            lettersWritten.get(letter.reason()).increment();
             deadLettered.increment();
             inFlight.decrement();
             recorded(letter);
@@ -545,6 +554,9 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                             .then();
                 }))
                 .then(Flux.interval(Duration.ofMillis(5), bus.scheduler())
+                        // a publish that passed the inbox's closed check just before close() may enqueue late
+                        .doOnNext(tick -> inbox.takeRemaining()
+                                .forEach(event -> deadLetterNow(event, reason).subscribe()))
                         .filter(tick -> inFlight.sum() == 0)
                         .next()
                         .then())
