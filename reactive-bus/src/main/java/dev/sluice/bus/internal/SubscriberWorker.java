@@ -25,13 +25,16 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 /**
  * One subscriber at work: reads its {@link Inbox}, runs each event through the handler under the subscriber's policy
@@ -321,11 +324,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     // --- handling -----------------------------------------------------------------------------------------------
 
     private Mono<Void> process(Event<T> event) {
-        Delivery delivery = new Delivery(event);
-        handling.incrementAndGet();
-        return settings.policy()
-                .apply(new HandlerCall<>(settings.handler(), event, settings.name()), delivery)
-                .doFinally(delivery);
+        return new Delivery(event);
     }
 
     private Mono<Void> processInKeyOrder(Event<T> event) {
@@ -373,9 +372,12 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     }
 
     /** One event's handling: the policy's per-call fallback, and its accounting when it ends. */
-    private final class Delivery
-            implements Function<Failure, Mono<Void>>, java.util.function.Consumer<reactor.core.publisher.SignalType> {
+    private final class Delivery extends Mono<Void>
+            implements Function<Failure, Mono<Void>>, CoreSubscriber<Void>, Subscription {
         private final Event<T> event;
+        private @Nullable CoreSubscriber<? super Void> actual;
+        private @Nullable Subscription upstream;
+        private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile int outcome; // 0 = none yet, 1 = recovered, 2 = dead-lettered
         private volatile @Nullable DeadLetter started; // a letter whose write began: rewritten, not replaced, on cancel
 
@@ -428,8 +430,62 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             });
         }
 
+        // The Delivery is the per-event Mono the worker's flatMap subscribes, and the subscriber of the policy's Mono:
+        // one object where doFinally would add two, and the accounting happens exactly once (the CAS on ended).
+
         @Override
-        public void accept(reactor.core.publisher.SignalType signal) {
+        public void subscribe(CoreSubscriber<? super Void> subscriber) {
+            actual = subscriber;
+            handling.incrementAndGet();
+            settings.policy()
+                    .apply(new HandlerCall<>(settings.handler(), event, settings.name()), this)
+                    .subscribe(this);
+        }
+
+        @Override
+        public Context currentContext() {
+            CoreSubscriber<? super Void> a = actual;
+            return a == null ? Context.empty() : a.currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            upstream = s;
+            actual.onSubscribe(this);
+        }
+
+        @Override
+        public void onNext(Void unused) {}
+
+        @Override
+        public void onError(Throwable error) {
+            // cannot happen (the per-call fallback never fails); if it does, keep the worker alive and say so
+            log.error("Subscriber '{}': unexpected error handling event {}", settings.name(), event.id(), error);
+            end(reactor.core.publisher.SignalType.ON_ERROR);
+            actual.onComplete();
+        }
+
+        @Override
+        public void onComplete() {
+            end(reactor.core.publisher.SignalType.ON_COMPLETE);
+            actual.onComplete();
+        }
+
+        @Override
+        public void request(long n) {
+            upstream.request(n);
+        }
+
+        @Override
+        public void cancel() {
+            upstream.cancel();
+            end(reactor.core.publisher.SignalType.CANCEL);
+        }
+
+        private void end(reactor.core.publisher.SignalType signal) {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
             handling.decrementAndGet();
             switch (signal) {
                 case ON_COMPLETE, ON_ERROR -> {
