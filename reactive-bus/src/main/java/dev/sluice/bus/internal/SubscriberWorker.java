@@ -372,12 +372,16 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     }
 
     /** One event's handling: the policy's per-call fallback, and its accounting when it ends. */
+    @SuppressWarnings("rawtypes")
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<SubscriberWorker.Delivery> ENDED =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(SubscriberWorker.Delivery.class, "ended");
+
     private final class Delivery extends Mono<Void>
             implements Function<Failure, Mono<Void>>, CoreSubscriber<Void>, Subscription {
         private final Event<T> event;
         private @Nullable CoreSubscriber<? super Void> actual;
         private @Nullable Subscription upstream;
-        private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile int ended;
         private volatile int outcome; // 0 = none yet, 1 = recovered, 2 = dead-lettered
         private volatile @Nullable DeadLetter started; // a letter whose write began: rewritten, not replaced, on cancel
 
@@ -483,7 +487,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         }
 
         private void end(reactor.core.publisher.SignalType signal) {
-            if (!ended.compareAndSet(false, true)) {
+            if (ended != 0 || !ENDED.compareAndSet(this, 0, 1)) {
                 return;
             }
             handling.decrementAndGet();
