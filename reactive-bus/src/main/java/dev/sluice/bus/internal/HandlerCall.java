@@ -3,15 +3,18 @@ package dev.sluice.bus.internal;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
 
 /**
  * One call of a subscriber's handler as a {@code Mono} that completes when the handler's publisher completes (its
  * values ignored). Each subscription calls the handler again, so the policy's retries re-run it. A handler that throws
- * or returns null signals an error instead of throwing from {@code subscribe}.
+ * or returns null signals an error instead of throwing from {@code subscribe}. The handler's publisher is subscribed
+ * by a small subscriber that passes on only completion and errors, and requests everything.
  */
 final class HandlerCall<E> extends Mono<Void> {
 
@@ -26,7 +29,6 @@ final class HandlerCall<E> extends Mono<Void> {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void subscribe(CoreSubscriber<? super Void> actual) {
         Publisher<?> result;
         try {
@@ -41,6 +43,58 @@ final class HandlerCall<E> extends Mono<Void> {
                     actual, new NullPointerException("handler of subscriber '" + subscriber + "' returned null"));
             return;
         }
-        Mono.ignoreElements((Publisher<Object>) result).subscribe((CoreSubscriber<Object>) (CoreSubscriber<?>) actual);
+        result.subscribe(new Completion(actual));
+    }
+
+    /** Ignores values, passes on the terminal signal; cancel and request go upstream. */
+    private static final class Completion implements CoreSubscriber<Object>, Subscription {
+        private final CoreSubscriber<? super Void> actual;
+        private @Nullable Subscription upstream;
+
+        Completion(CoreSubscriber<? super Void> actual) {
+            this.actual = actual;
+        }
+
+        @Override
+        public Context currentContext() {
+            return actual.currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            if (Operators.validate(upstream, s)) {
+                upstream = s;
+                actual.onSubscribe(this);
+                s.request(Long.MAX_VALUE);
+            }
+        }
+
+        @Override
+        public void onNext(Object value) {
+            Operators.onDiscard(value, actual.currentContext());
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            actual.onError(error);
+        }
+
+        @Override
+        public void onComplete() {
+            actual.onComplete();
+        }
+
+        @Override
+        public void request(long n) {
+            // values are ignored: everything was requested upstream already
+        }
+
+        @Override
+        public void cancel() {
+            Subscription s = upstream;
+            if (s != null) {
+                s.cancel();
+            }
+        }
     }
 }

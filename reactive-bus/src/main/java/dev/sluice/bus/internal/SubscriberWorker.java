@@ -545,10 +545,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     private Mono<Void> writeAndCount(DeadLetter letter) {
         return bus.writeDurably(letter, this).doOnSuccess(ok -> {
+            recorded(letter); // before the event leaves in-flight, so the bus is never seen idle in between
             lettersWritten.get(letter.reason()).increment();
             deadLettered.increment();
             inFlight.decrement();
-            recorded(letter);
         });
     }
 
