@@ -18,6 +18,18 @@ public enum BusMeters {
             "Events a subscriber finished, by outcome: delivered, recovered, dead_lettered",
             "events",
             List.of("type", "subscriber", "outcome")),
+    /** Events a best-effort (system-event) subscriber's full inbox dropped; tags {@code type}, {@code subscriber}. */
+    EVENTS_DROPPED(
+            "sluice.events.dropped",
+            "Events dropped because a best-effort (system-event) subscriber's inbox was full",
+            "events",
+            List.of("type", "subscriber")),
+    /** Time from taking an event out of the inbox to its outcome; tags {@code type}, {@code subscriber}. */
+    HANDLER_DURATION(
+            "sluice.handler.duration",
+            "Time from taking an event out of the inbox to its outcome, retries, fallback and dead letter included",
+            "seconds",
+            List.of("type", "subscriber")),
     /** Events in a subscriber's inbox now; tags {@code type}, {@code subscriber}. */
     INBOX_SIZE("sluice.inbox.size", "Events waiting in a subscriber's inbox", "events", List.of("type", "subscriber")),
     /** Events being handled or dead-lettered now (inbox included); tags {@code type}, {@code subscriber}. */

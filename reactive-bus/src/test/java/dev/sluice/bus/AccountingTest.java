@@ -194,6 +194,8 @@ class AccountingTest {
 
     /** A handler error without a stack trace, so 100k letters stay small and cheap. */
     private static final class Stackless extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
         Stackless(String message) {
             super(message);
         }

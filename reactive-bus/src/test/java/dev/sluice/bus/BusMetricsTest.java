@@ -50,6 +50,11 @@ class BusMetricsTest {
                         .functionCounter()
                         .count())
                 .isEqualTo(1);
+        assertThat(meters.get("sluice.handler.duration")
+                        .tag("subscriber", "flaky")
+                        .timer()
+                        .count())
+                .isEqualTo(3);
         for (Meter meter : meters.getMeters()) {
             assertThat(meter.getId().getDescription())
                     .as(meter.getId().getName())

@@ -81,6 +81,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     final LongAdder deadLettered = new LongAdder();
     final LongAdder inFlight = new LongAdder();
     final LongAdder dropped = new LongAdder();
+    private volatile io.micrometer.core.instrument.@Nullable Timer handlerTimer; // set when metrics are bound
     private volatile SubscriberHealth lastHealth = SubscriberHealth.healthy();
     private final Disposable.Composite watchers = reactor.core.Disposables.composite();
     private final Map<DeadLetterReason, LongAdder> lettersWritten = new java.util.EnumMap<>(DeadLetterReason.class);
@@ -210,6 +211,11 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                                     now.reason(),
                                     bus.clock().instant()));
         }
+    }
+
+    /** Time each event's handling (start to outcome) with {@code timer}; costs nothing until called. */
+    public void timeHandlingWith(io.micrometer.core.instrument.Timer timer) {
+        this.handlerTimer = timer;
     }
 
     /** Count an event a best-effort subscriber's full (or closed) inbox could not take. */
@@ -437,9 +443,14 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         // The Delivery is the per-event Mono the worker's flatMap subscribes, and the subscriber of the policy's Mono:
         // one object where doFinally would add two, and the accounting happens exactly once (the CAS on ended).
 
+        private long startNanos;
+
         @Override
         public void subscribe(CoreSubscriber<? super Void> subscriber) {
             actual = subscriber;
+            if (handlerTimer != null) {
+                startNanos = System.nanoTime();
+            }
             handling.incrementAndGet();
             settings.policy()
                     .apply(new HandlerCall<>(settings.handler(), event, settings.name()), this)
@@ -489,6 +500,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         private void end(reactor.core.publisher.SignalType signal) {
             if (ended != 0 || !ENDED.compareAndSet(this, 0, 1)) {
                 return;
+            }
+            var timer = handlerTimer;
+            if (timer != null && startNanos != 0) {
+                timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
             }
             handling.decrementAndGet();
             switch (signal) {
