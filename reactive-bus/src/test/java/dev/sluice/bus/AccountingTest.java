@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** DESIGN.md promise 1: exactly one outcome per event and subscriber, whatever the handlers do. */
@@ -53,11 +52,7 @@ class AccountingTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus = EventBus.builder()
-            .deadLetterStore(store)
-            .scheduler(vts)
-            .deliveryScheduler(Schedulers.immediate())
-            .build();
+    private final EventBus bus = VirtualTimeBus.create(vts, store);
     private final ResiliencePolicy policy = ResiliencePolicy.builder("faulty")
             .timeout(TIMEOUT)
             .retry(RetrySettings.builder()

@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** DESIGN.md promise 6: an open breaker pauses the subscriber (backpressure), unless it opts to dead-letter. */
@@ -23,11 +22,7 @@ class BreakerPauseTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus = EventBus.builder()
-            .deadLetterStore(store)
-            .scheduler(vts)
-            .deliveryScheduler(Schedulers.immediate())
-            .build();
+    private final EventBus bus = VirtualTimeBus.create(vts, store);
     private final AtomicBoolean down = new AtomicBoolean(true);
     private final AtomicInteger calls = new AtomicInteger();
     private final ResiliencePolicy policy = ResiliencePolicy.builder("downstream")

@@ -6,7 +6,6 @@ import dev.sluice.policy.ResiliencePolicy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** A subscriber's {@code concurrency} bounds how many of its handlers run at once. */
@@ -15,10 +14,7 @@ class ConcurrencyLimitTest {
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
-    private final EventBus bus = EventBus.builder()
-            .scheduler(vts)
-            .deliveryScheduler(Schedulers.immediate())
-            .build();
+    private final EventBus bus = VirtualTimeBus.create(vts, InMemoryDeadLetterStore.create());
 
     @Test
     void neverRunsMoreHandlersAtOnceThanItsConcurrency() {

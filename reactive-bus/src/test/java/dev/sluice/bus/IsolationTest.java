@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** DESIGN.md promise 2: one slow subscriber never holds up the publisher or the others for long. */
@@ -19,11 +18,7 @@ class IsolationTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus = EventBus.builder()
-            .deadLetterStore(store)
-            .scheduler(vts)
-            .deliveryScheduler(Schedulers.immediate())
-            .build();
+    private final EventBus bus = VirtualTimeBus.create(vts, store);
     private final ResiliencePolicy noTimeout =
             ResiliencePolicy.builder("no-timeout").scheduler(vts).build();
 

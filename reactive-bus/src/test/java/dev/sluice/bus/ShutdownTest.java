@@ -10,7 +10,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -21,11 +20,7 @@ class ShutdownTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus = EventBus.builder()
-            .deadLetterStore(store)
-            .scheduler(vts)
-            .deliveryScheduler(Schedulers.immediate())
-            .build();
+    private final EventBus bus = VirtualTimeBus.create(vts, store);
     private final ResiliencePolicy noTimeout =
             ResiliencePolicy.builder("no-timeout").scheduler(vts).build();
 

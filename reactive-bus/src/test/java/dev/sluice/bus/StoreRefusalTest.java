@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** DESIGN.md promise 8: a store that refuses letters is backpressure, not loss. */
@@ -18,11 +17,7 @@ class StoreRefusalTest {
 
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final RecordingStore store = new RecordingStore();
-    private final EventBus bus = EventBus.builder()
-            .deadLetterStore(store)
-            .scheduler(vts)
-            .deliveryScheduler(Schedulers.immediate())
-            .build();
+    private final EventBus bus = VirtualTimeBus.create(vts, store);
     private final ResiliencePolicy noTimeout =
             ResiliencePolicy.builder("no-timeout").scheduler(vts).build();
 
