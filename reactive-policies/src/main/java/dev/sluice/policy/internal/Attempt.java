@@ -74,6 +74,7 @@ final class Attempt<T> implements CoreSubscriber<T>, Runnable, TimerTask {
 
     @Override
     public void onNext(T value) {
+        parent.aboutToEmit(); // before reading done: a timer that wins the race then sees the item (no retry)
         if (done != 0) {
             Operators.onNextDropped(value, currentContext());
             return;

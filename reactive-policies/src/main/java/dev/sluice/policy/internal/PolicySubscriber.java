@@ -166,6 +166,17 @@ final class PolicySubscriber<T> implements Subscription {
         }
     }
 
+    /**
+     * For a Flux, mark that an item is on its way downstream before the attempt's state is read. Paired with the
+     * timer's "finish, then read emitted", one of the two always sees the other, so a retry or fallback never repeats
+     * an item (a Mono holds its value until the attempt is won, so it needs nothing here).
+     */
+    void aboutToEmit() {
+        if (!mono && !emitted) {
+            emitted = true;
+        }
+    }
+
     void attemptNext(Attempt<T> attempt, T value) {
         if (mono) {
             if (attempt.tryFinish()) {
@@ -215,7 +226,7 @@ final class PolicySubscriber<T> implements Subscription {
         if (bulkhead != null) {
             bulkhead.onComplete();
         }
-        ErrorClass errorClass = spec.classifier.classify(error);
+        ErrorClass errorClass = classify(error);
         CircuitBreaker breaker = spec.breaker;
         if (breaker != null) {
             if (errorClass == ErrorClass.IGNORED) {
@@ -243,6 +254,16 @@ final class PolicySubscriber<T> implements Subscription {
                 ? new RetriesExhaustedException(spec.name, attempts, error)
                 : error;
         finish(signal, error, false);
+    }
+
+    /** Classify with the policy's classifier; one that throws makes the error permanent (its failure suppressed). */
+    private ErrorClass classify(Throwable error) {
+        try {
+            return spec.classifier.classify(error);
+        } catch (RuntimeException classifierError) {
+            error.addSuppressed(classifierError);
+            return ErrorClass.PERMANENT;
+        }
     }
 
     private void scheduleRetry(Throwable error) {
@@ -301,6 +322,9 @@ final class PolicySubscriber<T> implements Subscription {
         Publisher<T> values = (Publisher<T>) recovery;
         FallbackSubscriber<T> subscriber = new FallbackSubscriber<>(this, underlying);
         fallback = subscriber;
+        if (cancelled) { // cancel() ran after the check above and could not see the fallback yet
+            return;
+        }
         (mono ? Mono.from(values) : values).subscribe(subscriber);
     }
 

@@ -37,7 +37,7 @@ public final class SchedulerClock extends Clock {
 
     @Override
     public Instant instant() {
-        long nanos = scheduler.now(TimeUnit.NANOSECONDS);
-        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+        // milliseconds: Scheduler.now(NANOSECONDS) of the default schedulers is System.nanoTime(), not wall time
+        return Instant.ofEpochMilli(scheduler.now(TimeUnit.MILLISECONDS));
     }
 }

@@ -6,7 +6,6 @@ import io.netty.util.TimerTask;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.scheduler.NonBlocking;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -16,7 +15,7 @@ import reactor.core.scheduler.Schedulers;
  * daemon thread marked {@link NonBlocking}. Arming a timer is a lock-free queue offer, far cheaper than
  * {@code Schedulers.parallel()}'s locked delay queue; a timer fires at most one tick late. Expired tasks are handed to
  * {@code Schedulers.parallel()} so a slow task never delays the wheel. Immediate tasks go straight to
- * {@code Schedulers.parallel()}. Periodic tasks re-arm themselves after each run (fixed delay between runs).
+ * {@code Schedulers.parallel()}, as are periodic tasks and workers.
  */
 public final class WheelScheduler implements Scheduler {
 
@@ -59,9 +58,7 @@ public final class WheelScheduler implements Scheduler {
 
     @Override
     public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
-        Periodic periodic = new Periodic(this, task, period, unit);
-        periodic.arm(initialDelay);
-        return periodic;
+        return executor.schedulePeriodically(task, initialDelay, period, unit);
     }
 
     /** Arm {@code task} on the wheel directly, without a {@link Disposable} wrapper; for the policy operator. */
@@ -74,9 +71,14 @@ public final class WheelScheduler implements Scheduler {
         executor.schedule(task);
     }
 
+    /**
+     * Return a worker of {@code Schedulers.parallel()}: a worker must run its tasks one at a time and in order, which
+     * the wheel's hand-offs do not promise. Only direct {@link #schedule(Runnable, long, TimeUnit)} calls (the policies'
+     * timers) use the wheel.
+     */
     @Override
     public Worker createWorker() {
-        return new WheelWorker(this);
+        return executor.createWorker();
     }
 
     @Override
@@ -117,102 +119,6 @@ public final class WheelScheduler implements Scheduler {
         public boolean isDisposed() {
             Timeout t = timeout;
             return t != null && (t.isCancelled() || t.isExpired());
-        }
-    }
-
-    private static final class Periodic implements Runnable, Disposable {
-        private final WheelScheduler scheduler;
-        private final Runnable task;
-        private final long period;
-        private final TimeUnit unit;
-        private volatile boolean disposed;
-        private volatile Disposable next = Disposables.never();
-
-        Periodic(WheelScheduler scheduler, Runnable task, long period, TimeUnit unit) {
-            this.scheduler = scheduler;
-            this.task = task;
-            this.period = period;
-            this.unit = unit;
-        }
-
-        void arm(long delay) {
-            Disposable scheduled = scheduler.schedule(this, delay, unit);
-            next = scheduled;
-            if (disposed) {
-                scheduled.dispose();
-            }
-        }
-
-        @Override
-        public void run() {
-            if (disposed) {
-                return;
-            }
-            task.run();
-            arm(period);
-        }
-
-        @Override
-        public void dispose() {
-            disposed = true;
-            next.dispose();
-        }
-
-        @Override
-        public boolean isDisposed() {
-            return disposed;
-        }
-    }
-
-    private static final class WheelWorker implements Worker {
-        private final WheelScheduler scheduler;
-        private final Disposable.Composite tasks = Disposables.composite();
-
-        WheelWorker(WheelScheduler scheduler) {
-            this.scheduler = scheduler;
-        }
-
-        @Override
-        public Disposable schedule(Runnable task) {
-            return schedule(task, 0, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-            if (tasks.isDisposed()) {
-                throw new java.util.concurrent.RejectedExecutionException("worker disposed");
-            }
-            Disposable[] holder = new Disposable[1];
-            Disposable scheduled = scheduler.schedule(
-                    () -> {
-                        tasks.remove(holder[0]);
-                        task.run();
-                    },
-                    delay,
-                    unit);
-            holder[0] = scheduled;
-            tasks.add(scheduled);
-            return scheduled;
-        }
-
-        @Override
-        public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
-            if (tasks.isDisposed()) {
-                throw new java.util.concurrent.RejectedExecutionException("worker disposed");
-            }
-            Disposable periodic = scheduler.schedulePeriodically(task, initialDelay, period, unit);
-            tasks.add(periodic);
-            return periodic;
-        }
-
-        @Override
-        public void dispose() {
-            tasks.dispose();
-        }
-
-        @Override
-        public boolean isDisposed() {
-            return tasks.isDisposed();
         }
     }
 }
