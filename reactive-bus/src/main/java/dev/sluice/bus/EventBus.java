@@ -30,12 +30,16 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class EventBus {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventBus.class);
+
     /** Default time {@link #close()} gives subscribers to drain. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final BusContext context;
     private final Map<String, Channel<?>> channels = new ConcurrentHashMap<>();
     private final Map<String, SubscriberWorker<?>> subscribers = new ConcurrentHashMap<>();
+    // every subscriber not yet terminated, including those being disposed: close() waits for them all
+    private final java.util.Set<SubscriberWorker<?>> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicReference<@Nullable Mono<Void>> closing =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -229,8 +233,11 @@ public final class EventBus {
                 });
         holder.set(worker);
         if (subscribers.putIfAbsent(spec.name, worker) != null) {
+            worker.discard();
             throw new IllegalStateException("a subscriber named '" + spec.name + "' exists already");
         }
+        live.add(worker);
+        worker.terminated().subscribe(null, null, () -> live.remove(worker));
         worker.start();
         channel.add(worker);
         if (closed) { // close() ran between the check above and now, and may not have seen this subscriber
@@ -355,14 +362,15 @@ public final class EventBus {
             return existing;
         }
         closed = true;
-        Mono<Void> done = Flux.fromIterable(subscribers.values())
+        Mono<Void> done = Flux.fromIterable(java.util.List.copyOf(live))
                 .flatMap(worker -> worker.shutdown(timeout, DeadLetterReason.SHUTDOWN, false))
                 .then()
                 .cache();
         if (!closing.compareAndSet(null, done)) {
             return Objects.requireNonNull(closing.get());
         }
-        done.subscribe(null, error -> {}); // start now; callers see the outcome through the cached Mono
+        // start now; callers see the outcome through the cached Mono (shutdown logs its own failures)
+        done.subscribe(null, error -> log.error("Closing event bus '{}' failed", context.instance(), error));
         return done;
     }
 
@@ -378,9 +386,12 @@ public final class EventBus {
 
         /**
          * Read inboxes and call handlers on {@code delivery} (default {@code Schedulers.parallel()}: each subscriber
-         * gets one of its workers, so its events are handled in order on one thread at a time and never on the
-         * publisher's thread). {@code Schedulers.immediate()} runs handlers on whichever thread publishes or completes
-         * the previous event: cheapest, but a handler's synchronous work then runs on the publisher's thread.
+         * drains its inbox on one of its workers, so events are taken in order, one drain at a time, and a handler is
+         * first called off the publisher's thread). A retry, or the next event of a key that waited for the one
+         * before it, starts on the thread that ended the previous attempt or event (a timer thread, or the thread
+         * that completed the handler). {@code Schedulers.immediate()} runs handlers on whichever thread publishes or
+         * completes the previous event: cheapest, but a handler's synchronous work then runs on the publisher's
+         * thread.
          */
         public Builder deliveryScheduler(Scheduler delivery) {
             this.delivery = Objects.requireNonNull(delivery, "delivery");

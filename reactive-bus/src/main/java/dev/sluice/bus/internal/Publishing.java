@@ -41,12 +41,12 @@ public final class Publishing {
                 worker.deadLetterNow(event, worker.closingReason()).subscribe();
                 overflowed++;
             } else if (refusing || worker.storeRefusing()) {
-                waits = add(waits, new RoomWait<>(worker, event).start(false));
+                waits = add(waits, new RoomWait<>(worker, event).start());
             } else if (worker.settings().deadLetterOnOverflow()) {
                 worker.deadLetterNow(event, DeadLetterReason.INBOX_OVERFLOW).subscribe();
                 overflowed++;
             } else {
-                waits = add(waits, new RoomWait<>(worker, event).start(true));
+                waits = add(waits, new RoomWait<>(worker, event).start());
             }
         }
         if (waits == null) {

@@ -35,14 +35,16 @@ final class RoomWait<T> implements Inbox.Waiter {
     }
 
     /** Start waiting; the {@code Mono} emits whether the inbox took the event. */
-    Mono<Boolean> start(boolean bounded) {
-        if (bounded) {
-            timer = worker.bus()
-                    .scheduler()
-                    .schedule(this::expire, worker.settings().maxPublishWait().toNanos(), TimeUnit.NANOSECONDS);
-        }
+    Mono<Boolean> start() {
+        armTimer();
         worker.inbox().awaitRoom(this);
         return result.asMono();
+    }
+
+    private void armTimer() {
+        timer = worker.bus()
+                .scheduler()
+                .schedule(this::expire, worker.settings().maxPublishWait().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Woken: room may have freed up; {@code false} if the wait has already ended (or is ending). */
@@ -72,9 +74,10 @@ final class RoomWait<T> implements Inbox.Waiter {
         if (!CLAIMED.compareAndSet(this, 0, 1)) {
             return; // wake() holds it and will see expired
         }
-        if (worker.storeRefusing()) { // letters cannot be written now: keep waiting, without limit
+        if (worker.storeRefusing()) { // letters cannot be written now: keep waiting, and look again later
             expired = false;
             claimed = 0;
+            armTimer();
             worker.inbox().awaitRoom(this);
             return;
         }

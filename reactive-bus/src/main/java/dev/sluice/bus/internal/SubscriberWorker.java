@@ -15,7 +15,6 @@ import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -90,8 +89,9 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     private volatile boolean stopping; // disposing: take nothing more from the inbox
     private volatile boolean halted; // shutdown is cancelling the handlers: start no event waiting for its key
     private volatile @Nullable Disposable work;
-    private volatile @Nullable Disposable pauseCheck;
-    private volatile @Nullable Mono<Void> disposal;
+    private final java.util.concurrent.atomic.AtomicBoolean recheckArmed =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private final Sinks.Empty<Void> terminated = Sinks.empty();
     private volatile int shuttingDown;
 
     @SuppressWarnings("rawtypes")
@@ -314,13 +314,13 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     /** Drain again after {@code every} ms: the gate may open by then. */
     private void recheckIn(long every) {
-        if (pauseCheck != null) {
-            return;
+        if (!recheckArmed.compareAndSet(false, true)) {
+            return; // one re-check at a time (armed before scheduling: the task may run before schedule returns)
         }
-        pauseCheck = bus.scheduler()
+        bus.scheduler()
                 .schedule(
                         () -> {
-                            pauseCheck = null;
+                            recheckArmed.set(false);
                             inbox.drain();
                         },
                         every,
@@ -388,6 +388,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         private @Nullable CoreSubscriber<? super Void> actual;
         private @Nullable Subscription upstream;
         private volatile int ended;
+        private volatile @Nullable Throwable unexpected;
         private volatile int outcome; // 0 = none yet, 1 = recovered, 2 = dead-lettered
         private volatile @Nullable DeadLetter started; // a letter whose write began: rewritten, not replaced, on cancel
 
@@ -411,7 +412,8 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                 if (recovery == null) {
                     throw new NullPointerException("fallback of subscriber '" + settings.name() + "' returned null");
                 }
-            } catch (RuntimeException fallbackError) {
+            } catch (Throwable fallbackError) {
+                reactor.core.Exceptions.throwIfJvmFatal(fallbackError);
                 return letter(DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts());
             }
             return Mono.ignoreElements(recovery)
@@ -474,8 +476,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
         @Override
         public void onError(Throwable error) {
-            // cannot happen (the per-call fallback never fails); if it does, keep the worker alive and say so
+            // should not happen (the per-call fallback ends in a recovery or a durable letter); if it does, the event
+            // still gets an outcome (a PERMANENT_ERROR letter), the worker stays alive, and the log says so
             log.error("Subscriber '{}': unexpected error handling event {}", settings.name(), event.id(), error);
+            unexpected = error;
             end(reactor.core.publisher.SignalType.ON_ERROR);
             actual.onComplete();
         }
@@ -509,8 +513,22 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             switch (signal) {
                 case ON_COMPLETE, ON_ERROR -> {
                     int ended = outcome;
-                    (ended == 0 ? delivered : ended == 1 ? recovered : deadLettered).increment();
-                    inFlight.decrement();
+                    Throwable error = unexpected;
+                    if (error != null && ended == 0) {
+                        writeAndCount(Letters.of(
+                                        event,
+                                        settings.name(),
+                                        DeadLetterReason.PERMANENT_ERROR,
+                                        error,
+                                        null,
+                                        0,
+                                        bus.clock().instant(),
+                                        bus.instance()))
+                                .subscribe();
+                    } else {
+                        (ended == 0 ? delivered : ended == 1 ? recovered : deadLettered).increment();
+                        inFlight.decrement();
+                    }
                 }
                 default -> { // cancelled by dispose or close before it ended
                     DeadLetter letter = started;
@@ -596,12 +614,24 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
      * inbox too), then cancel and dead-letter the rest with {@code reason}.
      */
     public Mono<Void> shutdown(Duration grace, DeadLetterReason reason, boolean stopTaking) {
-        if (!SHUTTING_DOWN.compareAndSet(this, 0, 1)) {
-            return Mono.defer(() -> {
-                Mono<Void> existing = disposal;
-                return existing != null ? existing : Mono.empty(); // the first caller publishes it next
-            });
+        if (SHUTTING_DOWN.compareAndSet(this, 0, 1)) {
+            begin(grace, reason, stopTaking);
         }
+        return terminated.asMono();
+    }
+
+    /** Return a {@code Mono} that completes once this subscriber has shut down and every event has an outcome. */
+    public Mono<Void> terminated() {
+        return terminated.asMono();
+    }
+
+    /** Release what the constructor took, for a subscriber that was never started (duplicate name). */
+    public void discard() {
+        drainer.dispose();
+    }
+
+    // Eager: runs whether or not anyone subscribes to the returned Mono, and every caller gets the same outcome.
+    private void begin(Duration grace, DeadLetterReason reason, boolean stopTaking) {
         closingReason = reason;
         watchers.dispose();
         onRemoved.run();
@@ -615,19 +645,20 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                         .next()
                         .then()
                 : finished.asMono();
-        Mono<Void> done = settled.timeout(grace, bus.scheduler())
+        settled.timeout(grace, bus.scheduler())
                 .onErrorResume(java.util.concurrent.TimeoutException.class, late -> Mono.empty())
-                .then(Mono.defer(() -> {
+                .then(onDrainer(() -> {
+                    // on the drainer, so no drain loop is half-way through handing an event to the worker
+                    stopping = true;
                     halted = true;
                     Disposable running = work;
                     if (running != null) {
                         running.dispose(); // cancels in-flight handlers; each dead-letters itself
                     }
-                    List<Event<T>> left = inbox.takeRemaining();
-                    return Flux.fromIterable(left)
-                            .flatMap(event -> deadLetterNow(event, reason))
-                            .then();
+                    return inbox.takeRemaining();
                 }))
+                .flatMapMany(Flux::fromIterable)
+                .flatMap(event -> deadLetterNow(event, reason))
                 .then(Flux.interval(Duration.ofMillis(5), bus.scheduler())
                         // a publish that passed the inbox's closed check just before close() may enqueue late
                         .doOnNext(tick -> inbox.takeRemaining()
@@ -635,9 +666,27 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                         .filter(tick -> inFlight.sum() == 0)
                         .next()
                         .then())
-                .doFinally(signal -> drainer.dispose())
-                .cache();
-        disposal = done;
-        return done;
+                .doFinally(signal -> {
+                    drainer.dispose();
+                    terminated.tryEmitEmpty();
+                })
+                .subscribe(null, error -> log.error("Subscriber '{}' failed to shut down", settings.name(), error));
+    }
+
+    private <R> Mono<R> onDrainer(java.util.function.Supplier<R> action) {
+        return Mono.create(sink -> {
+            Runnable task = () -> {
+                try {
+                    sink.success(action.get());
+                } catch (RuntimeException error) {
+                    sink.error(error);
+                }
+            };
+            try {
+                drainer.schedule(task);
+            } catch (java.util.concurrent.RejectedExecutionException disposed) {
+                task.run();
+            }
+        });
     }
 }
