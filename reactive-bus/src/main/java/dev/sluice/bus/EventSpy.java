@@ -19,7 +19,8 @@ import reactor.core.scheduler.Schedulers;
  * <pre>{@code
  * EventSpy<Order> spy = EventSpy.create();
  * bus.subscribe(SubscriberSpec.builder("email", ORDER_PLACED, spy.wrap(event -> mailer.send(event))).build());
- * bus.publish(ORDER_PLACED, order).then(spy.awaitCalls(1, Duration.ofSeconds(5))).block();
+ * StepVerifier.create(bus.publish(ORDER_PLACED, order).then(spy.awaitCalls(1, Duration.ofSeconds(5))))
+ *         .verifyComplete();
  * }</pre>
  *
  * @param <T> the payload type
