@@ -19,6 +19,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
+import reactor.core.CorePublisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
@@ -50,7 +51,7 @@ final class PolicySubscriber<T> implements Subscription {
             AtomicReferenceFieldUpdater.newUpdater(PolicySubscriber.class, Subscription.class, "pending");
 
     final CoreSubscriber<? super T> actual;
-    private final Publisher<? extends T> source;
+    private final CorePublisher<? extends T> source; // subscribed directly: no assembly hooks per attempt
     private final PolicySpec spec;
     private final boolean mono;
     private final long deadlineAt;
@@ -75,7 +76,7 @@ final class PolicySubscriber<T> implements Subscription {
 
     PolicySubscriber(
             CoreSubscriber<? super T> actual,
-            Publisher<? extends T> source,
+            CorePublisher<? extends T> source,
             PolicySpec spec,
             boolean mono,
             @Nullable Function<Failure, ? extends Publisher<?>> fallbackFunction) {
