@@ -1,5 +1,6 @@
 package dev.sluice.bus;
 
+import dev.sluice.policy.MeterDoc;
 import java.util.List;
 
 /**
@@ -8,72 +9,52 @@ import java.util.List;
  */
 public enum BusMeters {
     /** Events published, routed or not; tag {@code type}. */
-    EVENTS_PUBLISHED("sluice.events.published", "Events accepted by publish", "events", List.of("type")),
+    EVENTS_PUBLISHED(new MeterDoc("sluice.events.published", "Events accepted by publish", "events", List.of("type"))),
     /** Events published to a type with no subscriber; tag {@code type}. */
-    EVENTS_UNROUTED(
-            "sluice.events.unrouted", "Events published to a type that had no subscriber", "events", List.of("type")),
+    EVENTS_UNROUTED(new MeterDoc(
+            "sluice.events.unrouted", "Events published to a type that had no subscriber", "events", List.of("type"))),
     /** Events that reached an outcome; tags {@code type}, {@code subscriber}, {@code outcome}. */
-    EVENTS_HANDLED(
+    EVENTS_HANDLED(new MeterDoc(
             "sluice.events.handled",
             "Events a subscriber finished, by outcome: delivered, recovered, dead_lettered",
             "events",
-            List.of("type", "subscriber", "outcome")),
+            List.of("type", "subscriber", "outcome"))),
     /** Events a best-effort (system-event) subscriber's full inbox dropped; tags {@code type}, {@code subscriber}. */
-    EVENTS_DROPPED(
+    EVENTS_DROPPED(new MeterDoc(
             "sluice.events.dropped",
             "Events dropped because a best-effort (system-event) subscriber's inbox was full",
             "events",
-            List.of("type", "subscriber")),
+            List.of("type", "subscriber"))),
     /** Time from taking an event out of the inbox to its outcome; tags {@code type}, {@code subscriber}. */
-    HANDLER_DURATION(
+    HANDLER_DURATION(new MeterDoc(
             "sluice.handler.duration",
             "Time from taking an event out of the inbox to its outcome, retries, fallback and dead letter included",
             "seconds",
-            List.of("type", "subscriber")),
+            List.of("type", "subscriber"))),
     /** Events in a subscriber's inbox now; tags {@code type}, {@code subscriber}. */
-    INBOX_SIZE("sluice.inbox.size", "Events waiting in a subscriber's inbox", "events", List.of("type", "subscriber")),
+    INBOX_SIZE(new MeterDoc(
+            "sluice.inbox.size", "Events waiting in a subscriber's inbox", "events", List.of("type", "subscriber"))),
     /** Events being handled or dead-lettered now (inbox included); tags {@code type}, {@code subscriber}. */
-    EVENTS_IN_FLIGHT(
+    EVENTS_IN_FLIGHT(new MeterDoc(
             "sluice.events.in.flight",
             "Events offered to a subscriber that have no outcome yet (inbox, handling, or being dead-lettered)",
             "events",
-            List.of("type", "subscriber")),
+            List.of("type", "subscriber"))),
     /** Dead letters the store acknowledged; tags {@code subscriber}, {@code reason}. */
-    DEAD_LETTERS_WRITTEN(
+    DEAD_LETTERS_WRITTEN(new MeterDoc(
             "sluice.dead.letters.written",
             "Dead letters acknowledged by the store, by reason",
             "letters",
-            List.of("subscriber", "reason"));
+            List.of("subscriber", "reason")));
 
-    private final String meterName;
-    private final String description;
-    private final String baseUnit;
-    private final List<String> tagKeys;
+    private final MeterDoc doc;
 
-    BusMeters(String meterName, String description, String baseUnit, List<String> tagKeys) {
-        this.meterName = meterName;
-        this.description = description;
-        this.baseUnit = baseUnit;
-        this.tagKeys = tagKeys;
+    BusMeters(MeterDoc doc) {
+        this.doc = doc;
     }
 
-    /** Return the meter's name. */
-    public String meterName() {
-        return meterName;
-    }
-
-    /** Return the meter's description. */
-    public String description() {
-        return description;
-    }
-
-    /** Return the meter's base unit. */
-    public String baseUnit() {
-        return baseUnit;
-    }
-
-    /** Return the meter's tag keys (all low-cardinality). */
-    public List<String> tagKeys() {
-        return tagKeys;
+    /** Return the meter's name, description, base unit and tag keys. */
+    public MeterDoc doc() {
+        return doc;
     }
 }

@@ -2,8 +2,6 @@ package dev.sluice.bus;
 
 import dev.sluice.bus.internal.Channel;
 import dev.sluice.bus.internal.SubscriberWorker;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
@@ -33,10 +31,14 @@ public final class BusMetrics implements MeterBinder {
     public void bindTo(MeterRegistry meters) {
         for (Channel<?> channel : bus.channels().values()) {
             String type = channel.type().name();
-            counter(BusMeters.EVENTS_PUBLISHED, channel, c -> c.published.sum())
+            BusMeters.EVENTS_PUBLISHED
+                    .doc()
+                    .counter(channel, c -> c.published.sum())
                     .tag("type", type)
                     .register(meters);
-            counter(BusMeters.EVENTS_UNROUTED, channel, c -> c.unrouted.sum())
+            BusMeters.EVENTS_UNROUTED
+                    .doc()
+                    .counter(channel, c -> c.unrouted.sum())
                     .tag("type", type)
                     .register(meters);
             for (SubscriberWorker<?> worker : channel.workers()) {
@@ -48,46 +50,45 @@ public final class BusMetrics implements MeterBinder {
     private static void bindSubscriber(MeterRegistry meters, String type, SubscriberWorker<?> worker) {
         String subscriber = worker.name();
         for (Outcome outcome : new Outcome[] {Outcome.DELIVERED, Outcome.RECOVERED, Outcome.DEAD_LETTERED}) {
-            counter(BusMeters.EVENTS_HANDLED, worker, w -> w.handled(outcome))
+            BusMeters.EVENTS_HANDLED
+                    .doc()
+                    .counter(worker, w -> w.handled(outcome))
                     .tag("type", type)
                     .tag("subscriber", subscriber)
                     .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
                     .register(meters);
         }
         for (DeadLetterReason reason : DeadLetterReason.values()) {
-            counter(BusMeters.DEAD_LETTERS_WRITTEN, worker, w -> w.lettersWritten(reason))
+            BusMeters.DEAD_LETTERS_WRITTEN
+                    .doc()
+                    .counter(worker, w -> w.lettersWritten(reason))
                     .tag("subscriber", subscriber)
                     .tag("reason", reason.name())
                     .register(meters);
         }
-        counter(BusMeters.EVENTS_DROPPED, worker, w -> w.stats().dropped())
+        BusMeters.EVENTS_DROPPED
+                .doc()
+                .counter(worker, w -> w.stats().dropped())
                 .tag("type", type)
                 .tag("subscriber", subscriber)
                 .register(meters);
-        worker.timeHandlingWith(io.micrometer.core.instrument.Timer.builder(BusMeters.HANDLER_DURATION.meterName())
-                .description(BusMeters.HANDLER_DURATION.description())
+        worker.timeHandlingWith(BusMeters.HANDLER_DURATION
+                .doc()
+                .timer()
                 .tag("type", type)
                 .tag("subscriber", subscriber)
                 .register(meters));
-        Gauge.builder(BusMeters.INBOX_SIZE.meterName(), worker, w -> w.inbox().size())
-                .description(BusMeters.INBOX_SIZE.description())
-                .baseUnit(BusMeters.INBOX_SIZE.baseUnit())
+        BusMeters.INBOX_SIZE
+                .doc()
+                .gauge(worker, w -> w.inbox().size())
                 .tag("type", type)
                 .tag("subscriber", subscriber)
                 .register(meters);
-        Gauge.builder(BusMeters.EVENTS_IN_FLIGHT.meterName(), worker, w -> w.stats()
-                        .inFlight())
-                .description(BusMeters.EVENTS_IN_FLIGHT.description())
-                .baseUnit(BusMeters.EVENTS_IN_FLIGHT.baseUnit())
+        BusMeters.EVENTS_IN_FLIGHT
+                .doc()
+                .gauge(worker, w -> w.stats().inFlight())
                 .tag("type", type)
                 .tag("subscriber", subscriber)
                 .register(meters);
-    }
-
-    private static <S> FunctionCounter.Builder<S> counter(
-            BusMeters meter, S source, java.util.function.ToDoubleFunction<S> count) {
-        return FunctionCounter.builder(meter.meterName(), source, count)
-                .description(meter.description())
-                .baseUnit(meter.baseUnit());
     }
 }

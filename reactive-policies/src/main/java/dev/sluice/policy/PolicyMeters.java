@@ -9,52 +9,33 @@ import java.util.List;
  */
 public enum PolicyMeters {
     /** Guarded calls by how they ended; tags {@code policy}, {@code outcome}. */
-    CALLS(
+    CALLS(new MeterDoc(
             "sluice.policy.calls",
             "Guarded calls by outcome: success, recovered (fallback completed), failed, rejected (breaker open, "
                     + "bulkhead full or rate limited, no fallback)",
             "calls",
-            List.of("policy", "outcome")),
+            List.of("policy", "outcome"))),
     /** Retries scheduled; tag {@code policy}. */
-    RETRIES("sluice.policy.retries", "Retries scheduled after a retryable failure", "retries", List.of("policy")),
+    RETRIES(new MeterDoc(
+            "sluice.policy.retries", "Retries scheduled after a retryable failure", "retries", List.of("policy"))),
     /** Attempts that timed out; tag {@code policy}. */
-    TIMEOUTS("sluice.policy.timeouts", "Attempts cancelled by the policy's timeout", "timeouts", List.of("policy")),
+    TIMEOUTS(new MeterDoc(
+            "sluice.policy.timeouts", "Attempts cancelled by the policy's timeout", "timeouts", List.of("policy"))),
     /** Policy events dropped for slow observers; tag {@code policy}. */
-    EVENTS_DROPPED(
+    EVENTS_DROPPED(new MeterDoc(
             "sluice.policy.events.dropped",
             "Policy events (breaker state changes) dropped for observers that fell behind",
             "events",
-            List.of("policy"));
+            List.of("policy")));
 
-    private final String meterName;
-    private final String description;
-    private final String baseUnit;
-    private final List<String> tagKeys;
+    private final MeterDoc doc;
 
-    PolicyMeters(String meterName, String description, String baseUnit, List<String> tagKeys) {
-        this.meterName = meterName;
-        this.description = description;
-        this.baseUnit = baseUnit;
-        this.tagKeys = tagKeys;
+    PolicyMeters(MeterDoc doc) {
+        this.doc = doc;
     }
 
-    /** Return the meter's name. */
-    public String meterName() {
-        return meterName;
-    }
-
-    /** Return the meter's description. */
-    public String description() {
-        return description;
-    }
-
-    /** Return the meter's base unit. */
-    public String baseUnit() {
-        return baseUnit;
-    }
-
-    /** Return the meter's tag keys (all low-cardinality). */
-    public List<String> tagKeys() {
-        return tagKeys;
+    /** Return the meter's name, description, base unit and tag keys. */
+    public MeterDoc doc() {
+        return doc;
     }
 }

@@ -4,7 +4,6 @@ import dev.sluice.policy.internal.PolicyCounters;
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
@@ -68,27 +67,23 @@ public final class PolicyMetrics implements MeterBinder {
         callCounter(meters, name, "rejected", counters.rejected);
         counter(meters, PolicyMeters.RETRIES, name, counters.retries);
         counter(meters, PolicyMeters.TIMEOUTS, name, counters.timeouts);
-        FunctionCounter.builder(PolicyMeters.EVENTS_DROPPED.meterName(), policy, ResiliencePolicy::droppedEvents)
-                .description(PolicyMeters.EVENTS_DROPPED.description())
-                .baseUnit(PolicyMeters.EVENTS_DROPPED.baseUnit())
+        PolicyMeters.EVENTS_DROPPED
+                .doc()
+                .counter(policy, ResiliencePolicy::droppedEvents)
                 .tag("policy", name)
                 .register(meters);
     }
 
     private static void callCounter(MeterRegistry meters, String policy, String outcome, LongAdder count) {
-        FunctionCounter.builder(PolicyMeters.CALLS.meterName(), count, LongAdder::sum)
-                .description(PolicyMeters.CALLS.description())
-                .baseUnit(PolicyMeters.CALLS.baseUnit())
+        PolicyMeters.CALLS
+                .doc()
+                .counter(count, LongAdder::sum)
                 .tag("policy", policy)
                 .tag("outcome", outcome)
                 .register(meters);
     }
 
     private static void counter(MeterRegistry meters, PolicyMeters meter, String policy, LongAdder count) {
-        FunctionCounter.builder(meter.meterName(), count, LongAdder::sum)
-                .description(meter.description())
-                .baseUnit(meter.baseUnit())
-                .tag("policy", policy)
-                .register(meters);
+        meter.doc().counter(count, LongAdder::sum).tag("policy", policy).register(meters);
     }
 }
