@@ -1,5 +1,10 @@
 package dev.sluice.bus;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -9,7 +14,9 @@ import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -23,7 +30,8 @@ import reactor.core.publisher.Mono;
  * {@code letterId}: writing an id the subscriber already has changes nothing and does not count toward capacity.
  *
  * <p>Each subscriber's letters keep their insertion order, so {@link #list} can go oldest or newest first; {@link
- * #replace} keeps a letter's place. Thread-safe and never blocking (concurrent maps and atomics, no locks of its own), so
+ * #replace} moves a letter to the newest end. Scheduling and leases follow {@link DeadLetterStore}, by the times callers
+ * pass. Thread-safe and never blocking (concurrent maps and atomics, no locks of its own), so
  * it may be used from any thread, including Reactor's non-blocking ones. It uses no scheduler: every method runs on the thread
  * that subscribes, and nothing happens until then.
  */
@@ -88,7 +96,8 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     /**
-     * Store {@code letter} under its subscriber, after that subscriber's other letters.
+     * Store {@code letter} under its subscriber, after that subscriber's other letters, due for redrive at {@code
+     * redriveAt} (null: not scheduled).
      *
      * @return a {@code Mono} that completes once the letter is held (at once if the subscriber already has a letter
      *     with that id, which is left unchanged), or signals {@link DeadLetterStoreFullException} if the store is
@@ -96,7 +105,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
      * @throws NullPointerException if {@code letter} is null
      */
     @Override
-    public Mono<Void> write(DeadLetter letter) {
+    public Mono<Void> write(DeadLetter letter, @Nullable Instant redriveAt) {
         Objects.requireNonNull(letter, "letter");
         return Mono.defer(() -> {
             if (refusingWrites) {
@@ -109,7 +118,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
             if (!reserve()) {
                 return Mono.error(new DeadLetterStoreFullException(capacity));
             }
-            shelf.add(sequence.incrementAndGet(), letter, this::release);
+            shelf.add(new Slot(sequence.incrementAndGet(), letter, false, millis(redriveAt), 0), this::release);
             return Mono.empty();
         });
     }
@@ -134,7 +143,8 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     /**
      * List the letters matching {@code query}.
      *
-     * @return a {@code Flux} of at most {@code query.limit()} letters in insertion order (newest first if {@code
+     * @return a {@code Flux} of at most {@code query.limit()} letters after the first {@code query.offset()} matches,
+     *     in the order written or last replaced (newest first if {@code
      *     query.newestFirst()}), read as the subscriber requests them; it completes after the last match and never
      *     errors. Letters written or deleted while it is read may or may not appear.
      * @throws NullPointerException if {@code query} is null
@@ -147,8 +157,11 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
             if (shelf == null) {
                 return Flux.empty();
             }
-            return Flux.fromStream(() ->
-                    shelf.inOrder(query.newestFirst()).filter(query::matches).limit(query.limit()));
+            return Flux.fromStream(() -> shelf.inOrder(query.newestFirst())
+                    .filter(slot -> slot.parked() == query.parked() && query.matches(slot.letter()))
+                    .skip(query.offset())
+                    .limit(query.limit())
+                    .map(Slot::letter));
         });
     }
 
@@ -166,33 +179,107 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
             return shelf == null
                     ? 0L
                     : shelf.byId.values().stream()
-                            .map(Slot::letter)
-                            .filter(query::matches)
+                            .filter(slot -> slot.parked() == query.parked() && query.matches(slot.letter()))
                             .count();
         });
     }
 
     /**
-     * Replace the subscriber's letter with the same id by {@code letter}, keeping its place in the order. Not affected
-     * by {@link #refuseWrites(boolean)} and never refused for capacity (the letter count does not change).
+     * Replace the subscriber's letter with the same id by {@code letter}, moving it to the newest end of its order;
+     * a live letter is due again at {@code redriveAt} (null: not scheduled), a parked one stays parked. Releases its
+     * lease. Not affected by {@link #refuseWrites(boolean)} and never refused for capacity (the letter count does not
+     * change).
      *
      * @return a {@code Mono} that completes once replaced, or signals {@link NoSuchElementException} naming the id if
      *     the subscriber has no such letter
      * @throws NullPointerException if {@code letter} is null
      */
     @Override
-    public Mono<Void> replace(DeadLetter letter) {
+    public Mono<Void> replace(DeadLetter letter, @Nullable Instant redriveAt) {
         Objects.requireNonNull(letter, "letter");
+        return update(
+                letter,
+                old -> old.parked()
+                        ? new Slot(sequence.incrementAndGet(), letter, true, NOT_DUE, 0)
+                        : new Slot(sequence.incrementAndGet(), letter, false, millis(redriveAt), 0));
+    }
+
+    /**
+     * Replace the subscriber's letter with the same id by {@code letter} and park it (see {@link DeadLetterStore}).
+     *
+     * @return a {@code Mono} that completes once parked, or signals {@link NoSuchElementException} naming the id if
+     *     the subscriber has no such letter
+     * @throws NullPointerException if {@code letter} is null
+     */
+    @Override
+    public Mono<Void> park(DeadLetter letter) {
+        Objects.requireNonNull(letter, "letter");
+        return update(letter, old -> new Slot(sequence.incrementAndGet(), letter, true, NOT_DUE, 0));
+    }
+
+    private Mono<Void> update(DeadLetter letter, UnaryOperator<Slot> change) {
         return Mono.defer(() -> {
             Shelf shelf = shelves.get(letter.subscriber());
-            Slot replaced = shelf == null
-                    ? null
-                    : shelf.byId.computeIfPresent(letter.letterId(), (id, old) -> new Slot(old.seq(), letter));
-            if (replaced == null) {
-                return Mono.error(new NoSuchElementException("no dead letter " + letter.letterId() + " for subscriber "
-                        + letter.subscriber() + " to replace"));
+            if (shelf == null || !shelf.update(letter.letterId(), change)) {
+                return Mono.error(new NoSuchElementException(
+                        "no dead letter " + letter.letterId() + " for subscriber " + letter.subscriber()));
             }
             return Mono.empty();
+        });
+    }
+
+    /**
+     * Lease one letter (see {@link DeadLetterStore#claim}).
+     *
+     * @return a {@code Mono} of the letter if leased now, empty if absent or leased until after {@code now}; never
+     *     errors
+     * @throws NullPointerException if an argument is null
+     */
+    @Override
+    public Mono<DeadLetter> claim(String subscriber, String letterId, Instant now, Duration lease) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        Objects.requireNonNull(letterId, "letterId");
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(lease, "lease");
+        return Mono.fromSupplier(() -> {
+            Shelf shelf = shelves.get(subscriber);
+            return shelf == null ? null : shelf.lease(letterId, now.toEpochMilli(), lease.toMillis(), false);
+        });
+    }
+
+    /**
+     * Lease the live letters due at {@code now} (see {@link DeadLetterStore#claimDue}).
+     *
+     * @return a {@code Flux} of at most {@code limit} letters, earliest due first; never errors
+     * @throws NullPointerException if an argument is null
+     */
+    @Override
+    public Flux<DeadLetter> claimDue(String subscriber, Instant now, Duration lease, int limit) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(lease, "lease");
+        return Flux.defer(() -> {
+            Shelf shelf = shelves.get(subscriber);
+            if (shelf == null) {
+                return Flux.empty();
+            }
+            long at = now.toEpochMilli();
+            List<String> due = shelf.byId.values().stream()
+                    .filter(slot -> !slot.parked() && slot.dueAt() <= at && slot.leasedUntil() <= at)
+                    .sorted(Comparator.comparingLong(Slot::dueAt))
+                    .map(slot -> slot.letter().letterId())
+                    .toList();
+            List<DeadLetter> claimed = new ArrayList<>();
+            for (String letterId : due) {
+                if (claimed.size() >= limit) {
+                    break;
+                }
+                DeadLetter letter = shelf.lease(letterId, at, lease.toMillis(), true);
+                if (letter != null) {
+                    claimed.add(letter);
+                }
+            }
+            return Flux.fromIterable(claimed);
         });
     }
 
@@ -273,8 +360,17 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         size.decrementAndGet();
     }
 
-    /** A letter and its place in its subscriber's order. */
-    private record Slot(long seq, DeadLetter letter) {}
+    private static final long NOT_DUE = Long.MAX_VALUE;
+
+    private static long millis(@Nullable Instant at) {
+        return at == null ? NOT_DUE : at.toEpochMilli();
+    }
+
+    /**
+     * A letter, its place in its subscriber's order, whether it is parked, when it is due for redrive (epoch ms, {@link
+     * #NOT_DUE} if not scheduled) and until when it is leased (epoch ms).
+     */
+    private record Slot(long seq, DeadLetter letter, boolean parked, long dueAt, long leasedUntil) {}
 
     /**
      * One subscriber's letters. {@code byId} is the truth (get, count, replace, idempotency); {@code order} maps each
@@ -285,14 +381,46 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         final ConcurrentMap<String, Slot> byId = new ConcurrentHashMap<>();
         final ConcurrentNavigableMap<Long, String> order = new ConcurrentSkipListMap<>();
 
-        /** Add {@code letter} unless its id is taken; on losing that race give the reserved room back. */
-        void add(long seq, DeadLetter letter, Runnable release) {
+        /** Add {@code slot} unless its id is taken; on losing that race give the reserved room back. */
+        void add(Slot slot, Runnable release) {
+            String letterId = slot.letter().letterId();
             // Order first, so that once the id is visible (and deletable) its order entry already exists.
-            order.put(seq, letter.letterId());
-            if (byId.putIfAbsent(letter.letterId(), new Slot(seq, letter)) != null) {
-                order.remove(seq);
+            order.put(slot.seq(), letterId);
+            if (byId.putIfAbsent(letterId, slot) != null) {
+                order.remove(slot.seq());
                 release.run();
             }
+        }
+
+        /** Replace the slot of {@code letterId} by {@code change(old)}, moving it in the order; false if absent. */
+        boolean update(String letterId, UnaryOperator<Slot> change) {
+            Slot[] old = {null};
+            Slot next = byId.computeIfPresent(letterId, (id, slot) -> {
+                old[0] = slot;
+                Slot changed = change.apply(slot);
+                order.put(changed.seq(), id); // before the slot is visible, as in add
+                return changed;
+            });
+            if (next == null) {
+                return false;
+            }
+            order.remove(old[0].seq());
+            return true;
+        }
+
+        /** Lease {@code letterId} until {@code now + lease} if no lease runs; if {@code moveDue}, it is due then. */
+        @Nullable
+        DeadLetter lease(String letterId, long now, long lease, boolean moveDue) {
+            DeadLetter[] leased = {null};
+            byId.computeIfPresent(letterId, (id, slot) -> {
+                if (slot.leasedUntil() > now || (moveDue && (slot.parked() || slot.dueAt() > now))) {
+                    return slot;
+                }
+                leased[0] = slot.letter();
+                long until = now + lease;
+                return new Slot(slot.seq(), slot.letter(), slot.parked(), moveDue ? until : slot.dueAt(), until);
+            });
+            return leased[0];
         }
 
         boolean remove(String letterId, Runnable release) {
@@ -305,12 +433,12 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
             return true;
         }
 
-        Stream<DeadLetter> inOrder(boolean newestFirst) {
+        Stream<Slot> inOrder(boolean newestFirst) {
             Map<Long, String> view = newestFirst ? order.descendingMap() : order;
-            return view.entrySet().stream().<DeadLetter>mapMulti((entry, sink) -> {
+            return view.entrySet().stream().<Slot>mapMulti((entry, sink) -> {
                 Slot slot = byId.get(entry.getValue());
                 if (slot != null && slot.seq() == entry.getKey()) {
-                    sink.accept(slot.letter());
+                    sink.accept(slot);
                 }
             });
         }

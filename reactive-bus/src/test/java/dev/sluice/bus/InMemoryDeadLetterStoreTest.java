@@ -91,8 +91,8 @@ class InMemoryDeadLetterStoreTest {
         }
         write(letter("other", "x"));
 
-        DeadLetterQuery oldestFirst = new DeadLetterQuery("s", null, null, null, null, 3, false);
-        DeadLetterQuery newestFirst = new DeadLetterQuery("s", null, null, null, null, 2, true);
+        DeadLetterQuery oldestFirst = DeadLetterQuery.of("s").withPage(0, 3);
+        DeadLetterQuery newestFirst = DeadLetterQuery.of("s").withPage(0, 2).withNewestFirst(true);
 
         StepVerifier.create(store.list(oldestFirst).map(DeadLetter::letterId))
                 .expectNext("a", "b", "c")
@@ -110,12 +110,12 @@ class InMemoryDeadLetterStoreTest {
         write(letter("s", "c", "order.paid", DeadLetterReason.RETRIES_EXHAUSTED, T0.plusSeconds(120)));
         write(letter("s", "d", "order.placed", DeadLetterReason.RETRIES_EXHAUSTED, T0.plusSeconds(180)));
 
-        DeadLetterQuery byType = new DeadLetterQuery("s", "order.placed", null, null, null, 100, false);
-        DeadLetterQuery byReason =
-                new DeadLetterQuery("s", null, DeadLetterReason.RETRIES_EXHAUSTED, null, null, 100, true);
+        DeadLetterQuery byType = DeadLetterQuery.of("s").withEventType("order.placed");
+        DeadLetterQuery byReason = DeadLetterQuery.of("s")
+                .withReason(DeadLetterReason.RETRIES_EXHAUSTED)
+                .withNewestFirst(true);
         // from inclusive, to exclusive: b (T0+60s) and c (T0+120s), not d (T0+180s)
-        DeadLetterQuery byTime =
-                new DeadLetterQuery("s", null, null, T0.plusSeconds(60), T0.plusSeconds(180), 100, false);
+        DeadLetterQuery byTime = DeadLetterQuery.of("s").withTimeRange(T0.plusSeconds(60), T0.plusSeconds(180));
 
         StepVerifier.create(store.list(byType).map(DeadLetter::letterId))
                 .expectNext("a", "b", "d")
@@ -132,18 +132,18 @@ class InMemoryDeadLetterStoreTest {
     }
 
     @Test
-    void replaceKeepsLetterIdAndPlace() {
+    void replaceKeepsLetterIdAndMovesItToTheNewestEnd() {
         write(letter("s", "a"));
         write(letter("s", "b"));
         write(letter("s", "c"));
         DeadLetter redriven = redrivenAgain(letter("s", "b"));
 
-        StepVerifier.create(store.replace(redriven)).verifyComplete();
+        StepVerifier.create(store.replace(redriven, null)).verifyComplete();
 
         StepVerifier.create(store.list(DeadLetterQuery.of("s")))
                 .assertNext(l -> assertThat(l.letterId()).isEqualTo("a"))
-                .assertNext(l -> assertThat(l).isEqualTo(redriven))
                 .assertNext(l -> assertThat(l.letterId()).isEqualTo("c"))
+                .assertNext(l -> assertThat(l).isEqualTo(redriven))
                 .verifyComplete();
         StepVerifier.create(store.get("s", "b").map(DeadLetter::redriveCount))
                 .expectNext(1)
@@ -155,7 +155,7 @@ class InMemoryDeadLetterStoreTest {
     void replacingAMissingLetterSignalsNoSuchElementNamingTheId() {
         write(letter("s", "a"));
 
-        StepVerifier.create(store.replace(letter("s", "ghost")))
+        StepVerifier.create(store.replace(letter("s", "ghost"), null))
                 .expectErrorSatisfies(e ->
                         assertThat(e).isInstanceOf(NoSuchElementException.class).hasMessageContaining("ghost"))
                 .verify(WAIT);

@@ -1,9 +1,12 @@
 package dev.sluice.bus;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -29,8 +32,8 @@ final class RecordingStore implements DeadLetterStore {
     }
 
     @Override
-    public Mono<Void> write(DeadLetter letter) {
-        return delegate.write(letter).doOnSuccess(ok -> written.add(letter));
+    public Mono<Void> write(DeadLetter letter, @Nullable Instant redriveAt) {
+        return delegate.write(letter, redriveAt).doOnSuccess(ok -> written.add(letter));
     }
 
     @Override
@@ -49,8 +52,23 @@ final class RecordingStore implements DeadLetterStore {
     }
 
     @Override
-    public Mono<Void> replace(DeadLetter letter) {
-        return delegate.replace(letter);
+    public Mono<Void> replace(DeadLetter letter, @Nullable Instant redriveAt) {
+        return delegate.replace(letter, redriveAt);
+    }
+
+    @Override
+    public Mono<Void> park(DeadLetter letter) {
+        return delegate.park(letter);
+    }
+
+    @Override
+    public Mono<DeadLetter> claim(String subscriber, String letterId, Instant now, Duration lease) {
+        return delegate.claim(subscriber, letterId, now, lease);
+    }
+
+    @Override
+    public Flux<DeadLetter> claimDue(String subscriber, Instant now, Duration lease, int limit) {
+        return delegate.claimDue(subscriber, now, lease, limit);
     }
 
     @Override
