@@ -45,7 +45,13 @@ public enum BusMeters {
             "sluice.dead.letters.written",
             "Dead letters acknowledged by the store, by reason",
             "letters",
-            List.of("subscriber", "reason")));
+            List.of("subscriber", "reason"))),
+    /** Redrives of dead letters, by result; tags {@code subscriber}, {@code outcome}. Apart from the accounting. */
+    REDRIVE_OUTCOMES(new MeterDoc(
+            "sluice.redrive.outcomes",
+            "Dead letters redriven, by result: delivered, recovered, failed, parked, skipped, store_failed",
+            "letters",
+            List.of("subscriber", "outcome")));
 
     private final MeterDoc doc;
 

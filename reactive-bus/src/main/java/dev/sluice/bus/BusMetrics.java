@@ -66,6 +66,14 @@ public final class BusMetrics implements MeterBinder {
                     .tag("reason", reason.name())
                     .register(meters);
         }
+        for (RedriveResult.Status status : RedriveResult.Status.values()) {
+            BusMeters.REDRIVE_OUTCOMES
+                    .doc()
+                    .counter(worker, w -> w.redriver().outcomes(status))
+                    .tag("subscriber", subscriber)
+                    .tag("outcome", status.name().toLowerCase(Locale.ROOT))
+                    .register(meters);
+        }
         BusMeters.EVENTS_DROPPED
                 .doc()
                 .counter(worker, w -> w.stats().dropped())

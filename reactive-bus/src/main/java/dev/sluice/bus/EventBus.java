@@ -225,7 +225,9 @@ public final class EventBus {
                         spec.onBreakerOpen,
                         spec.disposeGrace,
                         spec.type.name().startsWith("sluice."),
-                        spec.pacing),
+                        spec.pacing,
+                        spec.type,
+                        spec.redrive),
                 context,
                 () -> {
                     channel.remove(holder.get());
@@ -336,6 +338,33 @@ public final class EventBus {
 
     Map<String, SubscriberWorker<?>> subscribers() {
         return subscribers;
+    }
+
+    /**
+     * Redrive the dead letters matching {@code query} (at most {@code query.limit()}; parked ones if the query asks
+     * for them) through their subscriber's own chain: the original event is rebuilt (same id, key, headers, {@code
+     * publishedAt}) and handled under the subscriber's policy and fallback, bypassing its inbox, at most its
+     * concurrency at a time. Success (delivered, or recovered by the fallback) deletes the letter; failure replaces it
+     * (same {@code letterId}, {@code redriveCount + 1}, the new error), or parks it when the subscriber's {@link
+     * RedrivePolicy} delays have run out; a payload that no longer deserializes is parked as {@code
+     * DESERIALIZATION_FAILED}. Each letter is claimed (leased) in the store first, so several instances sharing a
+     * store never redrive one letter at the same time; a letter another lease holds is {@code SKIPPED}. Delivery is
+     * at-least-once: a letter whose outcome cannot be recorded ({@code STORE_FAILED}) is redriven again later, so
+     * handlers should be idempotent. Redrives never change the subscriber's {@link SubscriberStats}.
+     *
+     * @return a {@code Flux} of one result per letter, in completion order; it completes when every matched letter has
+     *     a result, and signals an error only if the store cannot list the letters
+     * @throws NullPointerException if {@code query} is null
+     * @throws IllegalArgumentException if no subscriber named {@code query.subscriber()} is on this bus
+     */
+    public Flux<RedriveResult> redrive(DeadLetterQuery query) {
+        Objects.requireNonNull(query, "query");
+        SubscriberWorker<?> worker = subscribers.get(query.subscriber());
+        if (worker == null) {
+            throw new IllegalArgumentException(
+                    "no subscriber named '" + query.subscriber() + "' on bus '" + context.instance() + "'");
+        }
+        return worker.redriver().redrive(query);
     }
 
     /** Return the dead-letter store. */

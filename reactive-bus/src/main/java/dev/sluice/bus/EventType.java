@@ -89,8 +89,11 @@ public final class EventType<T> {
         return keyExtractor == null ? null : keyExtractor.apply(payload);
     }
 
-    @Nullable
-    String violationOf(T payload) {
+    /**
+     * Return what the type's validator finds wrong with {@code payload}, or null if it is valid (or there is no
+     * validator).
+     */
+    public @Nullable String violationOf(T payload) {
         return validator == null ? null : validator.apply(payload);
     }
 

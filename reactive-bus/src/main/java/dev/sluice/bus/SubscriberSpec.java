@@ -45,6 +45,7 @@ public final class SubscriberSpec<T> {
     final BreakerOpenPolicy onBreakerOpen;
     final Duration disposeGrace;
     final @Nullable RateLimiterConfig pacing;
+    final @Nullable RedrivePolicy redrive;
 
     private SubscriberSpec(Builder<T> b) {
         this.name = b.name;
@@ -60,6 +61,7 @@ public final class SubscriberSpec<T> {
         this.onBreakerOpen = b.onBreakerOpen;
         this.disposeGrace = b.disposeGrace;
         this.pacing = b.pacing;
+        this.redrive = b.redrive;
     }
 
     /**
@@ -102,6 +104,7 @@ public final class SubscriberSpec<T> {
         private BreakerOpenPolicy onBreakerOpen = BreakerOpenPolicy.PAUSE;
         private Duration disposeGrace = DEFAULT_DISPOSE_GRACE;
         private @Nullable RateLimiterConfig pacing;
+        private @Nullable RedrivePolicy redrive;
 
         private Builder(
                 String name, EventType<T> type, Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler) {
@@ -198,6 +201,16 @@ public final class SubscriberSpec<T> {
                     .limitRefreshPeriod(positive("period", period))
                     .timeoutDuration(Duration.ZERO)
                     .build();
+            return this;
+        }
+
+        /**
+         * Redrive this subscriber's dead letters on a schedule (default: never; manual redrive through {@link
+         * EventBus#redrive(DeadLetterQuery)} always works). Needs a store that supports scheduling (the in-memory
+         * and Redis stores do).
+         */
+        public Builder<T> redrive(RedrivePolicy redrive) {
+            this.redrive = Objects.requireNonNull(redrive, "redrive");
             return this;
         }
 

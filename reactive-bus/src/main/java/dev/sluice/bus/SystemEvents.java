@@ -24,6 +24,19 @@ public final class SystemEvents {
             DeadLetterReason reason,
             Instant at) {}
 
+    /**
+     * A subscriber's dead letter was parked: its scheduled redrive delays ran out, or its payload no longer
+     * deserializes. It stays in the store (parked) until someone redrives or deletes it.
+     */
+    public record DeadLetterParked(
+            String subscriber,
+            String letterId,
+            String eventId,
+            String eventType,
+            DeadLetterReason reason,
+            int redriveCount,
+            Instant at) {}
+
     /** A subscriber's health changed. */
     public record SubscriberHealthChanged(
             String subscriber, SubscriberHealth.Status from, SubscriberHealth.Status to, String reason, Instant at) {}
@@ -35,6 +48,10 @@ public final class SystemEvents {
     /** {@code sluice.dead-letter.recorded}. */
     public static final EventType<DeadLetterRecorded> DEAD_LETTER_RECORDED =
             EventType.system("sluice.dead-letter.recorded", DeadLetterRecorded.class);
+
+    /** {@code sluice.dead-letter.parked}. */
+    public static final EventType<DeadLetterParked> DEAD_LETTER_PARKED =
+            EventType.system("sluice.dead-letter.parked", DeadLetterParked.class);
 
     /** {@code sluice.subscriber.health-changed}. */
     public static final EventType<SubscriberHealthChanged> SUBSCRIBER_HEALTH_CHANGED =

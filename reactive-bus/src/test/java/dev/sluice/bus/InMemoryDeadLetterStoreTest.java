@@ -227,6 +227,85 @@ class InMemoryDeadLetterStoreTest {
         assertThat(store.size()).isZero();
     }
 
+    @Test
+    void pagesByOffsetAndLimit() {
+        for (String id : new String[] {"a", "b", "c", "d", "e"}) {
+            write(letter("s", id));
+        }
+
+        StepVerifier.create(store.list(DeadLetterQuery.of("s").withPage(1, 2)).map(DeadLetter::letterId))
+                .expectNext("b", "c")
+                .verifyComplete();
+        StepVerifier.create(store.list(DeadLetterQuery.of("s").withPage(4, 2).withNewestFirst(true))
+                        .map(DeadLetter::letterId))
+                .expectNext("a")
+                .verifyComplete();
+    }
+
+    @Test
+    void claimDueLeasesDueLettersOnceUntilTheLeaseEnds() {
+        StepVerifier.create(store.write(letter("s", "due"), T0.plusSeconds(1))).verifyComplete();
+        StepVerifier.create(store.write(letter("s", "later"), T0.plusSeconds(60)))
+                .verifyComplete();
+        write(letter("s", "unscheduled"));
+        Duration lease = Duration.ofSeconds(30);
+
+        StepVerifier.create(store.claimDue("s", T0, lease, 10)).verifyComplete();
+        StepVerifier.create(store.claimDue("s", T0.plusSeconds(1), lease, 10).map(DeadLetter::letterId))
+                .expectNext("due")
+                .verifyComplete();
+        StepVerifier.create(store.claimDue("s", T0.plusSeconds(2), lease, 10)).verifyComplete();
+        StepVerifier.create(store.claim("s", "due", T0.plusSeconds(2), lease)).verifyComplete();
+        // the claimer "died": when its lease ends the letter is due again
+        StepVerifier.create(store.claimDue("s", T0.plusSeconds(31), lease, 10).map(DeadLetter::letterId))
+                .expectNext("due")
+                .verifyComplete();
+    }
+
+    @Test
+    void replaceReschedulesAndReleasesTheLease() {
+        StepVerifier.create(store.write(letter("s", "a"), T0)).verifyComplete();
+        StepVerifier.create(store.claimDue("s", T0, Duration.ofMinutes(5), 10))
+                .expectNextCount(1)
+                .verifyComplete();
+
+        StepVerifier.create(store.replace(redrivenAgain(letter("s", "a")), T0.plusSeconds(5)))
+                .verifyComplete();
+
+        StepVerifier.create(store.claimDue("s", T0.plusSeconds(4), Duration.ofMinutes(5), 10))
+                .verifyComplete();
+        StepVerifier.create(store.claimDue("s", T0.plusSeconds(5), Duration.ofMinutes(5), 10)
+                        .map(DeadLetter::redriveCount))
+                .expectNext(1)
+                .verifyComplete();
+    }
+
+    @Test
+    void parkedLettersLeaveTheScheduleAndListOnlyOnTheParkedSide() {
+        StepVerifier.create(store.write(letter("s", "a"), T0)).verifyComplete();
+        write(letter("s", "b"));
+
+        StepVerifier.create(store.park(redrivenAgain(letter("s", "a")))).verifyComplete();
+
+        StepVerifier.create(store.claimDue("s", T0.plusSeconds(60), Duration.ofMinutes(1), 10))
+                .verifyComplete();
+        StepVerifier.create(store.list(DeadLetterQuery.of("s")).map(DeadLetter::letterId))
+                .expectNext("b")
+                .verifyComplete();
+        StepVerifier.create(store.list(DeadLetterQuery.of("s").withParked(true)).map(DeadLetter::letterId))
+                .expectNext("a")
+                .verifyComplete();
+        StepVerifier.create(store.count(DeadLetterQuery.of("s").withParked(true)))
+                .expectNext(1L)
+                .verifyComplete();
+        StepVerifier.create(store.get("s", "a").map(DeadLetter::redriveCount))
+                .expectNext(1)
+                .verifyComplete();
+        StepVerifier.create(store.park(letter("s", "ghost")))
+                .expectError(NoSuchElementException.class)
+                .verify(WAIT);
+    }
+
     private void write(DeadLetter letter) {
         StepVerifier.create(store.write(letter)).expectComplete().verify(WAIT);
     }

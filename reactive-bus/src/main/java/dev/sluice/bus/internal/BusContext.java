@@ -5,6 +5,8 @@ import dev.sluice.bus.DeadLetterStore;
 import dev.sluice.bus.EventType;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
@@ -42,7 +44,7 @@ public record BusContext(
      * not loss); {@code refusing} is told when the store refuses and when it accepts again.
      */
     Mono<Void> writeDurably(DeadLetter letter, StoreState refusing) {
-        return store.write(letter)
+        return store.write(letter, refusing.redriveAt(letter))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, STORE_RETRY_MIN)
                         .maxBackoff(STORE_RETRY_MAX)
                         .scheduler(scheduler)
@@ -55,5 +57,10 @@ public record BusContext(
         void refused(Throwable error);
 
         void accepted();
+
+        /** Return when a new letter is due for scheduled redrive, or null if it is not scheduled. */
+        default @Nullable Instant redriveAt(DeadLetter letter) {
+            return null;
+        }
     }
 }

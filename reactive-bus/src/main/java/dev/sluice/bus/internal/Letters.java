@@ -76,6 +76,40 @@ public final class Letters {
                 instance);
     }
 
+    /**
+     * Return {@code letter} after one more failed redrive: same id, event and {@code deadLetteredAt}; the new reason,
+     * error, attempts, {@code lastFailedAt = now}, {@code redriveCount + 1}, and this instance.
+     */
+    public static DeadLetter failedAgain(
+            DeadLetter letter,
+            DeadLetterReason reason,
+            Throwable error,
+            @Nullable Throwable cause,
+            int attempts,
+            Instant now,
+            String instance) {
+        Throwable causeOf = cause != null ? cause : error.getCause();
+        return new DeadLetter(
+                letter.letterId(),
+                letter.eventId(),
+                letter.eventType(),
+                letter.eventKey(),
+                letter.subscriber(),
+                letter.payload(),
+                letter.headers(),
+                letter.publishedAt(),
+                letter.deadLetteredAt(),
+                now,
+                reason,
+                error.getClass().getName(),
+                error.getMessage(),
+                causeOf == null ? null : causeOf.getClass().getName(),
+                stackTrace(error),
+                attempts,
+                letter.redriveCount() + 1,
+                instance);
+    }
+
     static String stackTrace(Throwable error) {
         StringWriter text = new StringWriter();
         error.printStackTrace(new PrintWriter(text));

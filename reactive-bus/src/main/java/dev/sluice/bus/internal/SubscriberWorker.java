@@ -58,7 +58,9 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             BreakerOpenPolicy onBreakerOpen,
             Duration disposeGrace,
             boolean bestEffort,
-            @Nullable RateLimiterConfig pacing) {}
+            @Nullable RateLimiterConfig pacing,
+            dev.sluice.bus.EventType<T> type,
+            dev.sluice.bus.@Nullable RedrivePolicy redrive) {}
 
     /** How often a subscriber's health is re-evaluated (changes are published as system events). */
     static final Duration HEALTH_INTERVAL = Duration.ofSeconds(1);
@@ -111,6 +113,23 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             lettersWritten.put(reason, new LongAdder());
         }
+        this.redriver = new Redriver<>(settings, bus);
+    }
+
+    private final Redriver<T> redriver;
+
+    /** Return what redrives this subscriber's dead letters. */
+    public Redriver<T> redriver() {
+        return redriver;
+    }
+
+    /** New letters of a subscriber with a redrive policy are due after the policy's first delay. */
+    @Override
+    public java.time.@Nullable Instant redriveAt(DeadLetter letter) {
+        var policy = settings.redrive();
+        return policy == null
+                ? null
+                : letter.lastFailedAt().plus(policy.delays().get(0));
     }
 
     /** Return how many letters with {@code reason} the store acknowledged for this subscriber. */
@@ -157,6 +176,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                                     change.at()))));
         }
         watchers.add(Flux.interval(HEALTH_INTERVAL, bus.scheduler()).subscribe(tick -> checkHealth()));
+        var redrive = settings.redrive();
+        if (redrive != null) {
+            watchers.add(redriver.start(redrive, breaker));
+        }
     }
 
     /** Return the subscriber's health now (see {@link SubscriberHealth}). */
