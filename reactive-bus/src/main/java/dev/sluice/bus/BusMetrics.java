@@ -10,11 +10,15 @@ import java.util.Objects;
 /**
  * Micrometer binder for a bus: the meters of {@link BusMeters}, read from the bus's own counters (function counters
  * and gauges), so binding costs nothing per event, except {@code sluice.handler.duration}: once bound, each event's
- * handling is timed (two {@code System.nanoTime()} reads and a timer update). Binds the types and subscribers present when {@link #bindTo} runs:
- * bind after subscribing (a subscriber added later is not bound). Meters of a disposed subscriber keep their last
- * values.
+ * handling is timed (two {@code System.nanoTime()} reads and a timer update). Binds the types and subscribers present when
+ * {@link #bindTo} runs and those added later. Meters of a disposed subscriber keep their last values until a subscriber
+ * of the same name is added, whose meters replace them.
  */
 public final class BusMetrics implements MeterBinder {
+
+    private static final java.util.Set<String> BUS_METERS = java.util.Arrays.stream(BusMeters.values())
+            .map(meter -> meter.doc().name())
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final EventBus bus;
 
@@ -29,22 +33,51 @@ public final class BusMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry meters) {
+        bus.addBinding(new Binding(meters)); // first, so a type or subscriber added meanwhile is bound at least once
         for (Channel<?> channel : bus.channels().values()) {
+            bindChannel(meters, channel);
             String type = channel.type().name();
-            BusMeters.EVENTS_PUBLISHED
-                    .doc()
-                    .counter(channel, c -> c.published.sum())
-                    .tag("type", type)
-                    .register(meters);
-            BusMeters.EVENTS_UNROUTED
-                    .doc()
-                    .counter(channel, c -> c.unrouted.sum())
-                    .tag("type", type)
-                    .register(meters);
             for (SubscriberWorker<?> worker : channel.workers()) {
                 bindSubscriber(meters, type, worker);
             }
         }
+    }
+
+    /** Binds what is added to the bus after {@link #bindTo}. */
+    static final class Binding {
+        private final MeterRegistry meters;
+
+        Binding(MeterRegistry meters) {
+            this.meters = meters;
+        }
+
+        void channelAdded(Channel<?> channel) {
+            bindChannel(meters, channel);
+        }
+
+        void subscriberAdded(String type, SubscriberWorker<?> worker) {
+            // a subscriber of the same name disposed earlier: its meters would keep reading the old worker
+            meters.getMeters().stream()
+                    .filter(meter -> BUS_METERS.contains(meter.getId().getName())
+                            && worker.name().equals(meter.getId().getTag("subscriber")))
+                    .toList()
+                    .forEach(meters::remove);
+            bindSubscriber(meters, type, worker);
+        }
+    }
+
+    private static void bindChannel(MeterRegistry meters, Channel<?> channel) {
+        String type = channel.type().name();
+        BusMeters.EVENTS_PUBLISHED
+                .doc()
+                .counter(channel, c -> c.published.sum())
+                .tag("type", type)
+                .register(meters);
+        BusMeters.EVENTS_UNROUTED
+                .doc()
+                .counter(channel, c -> c.unrouted.sum())
+                .tag("type", type)
+                .register(meters);
     }
 
     private static void bindSubscriber(MeterRegistry meters, String type, SubscriberWorker<?> worker) {

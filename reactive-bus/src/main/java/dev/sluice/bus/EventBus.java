@@ -41,6 +41,8 @@ public final class EventBus {
     // every subscriber not yet terminated, including those being disposed: close() waits for them all
     private final java.util.Set<SubscriberWorker<?>> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    // registries BusMetrics bound: channels and subscribers added later are bound to them too
+    private final java.util.List<BusMetrics.Binding> bindings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicReference<@Nullable Mono<Void>> closing =
             new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -66,7 +68,19 @@ public final class EventBus {
 
     @SuppressWarnings("unchecked")
     private <T> Channel<T> channel(EventType<T> type) {
-        Channel<?> channel = channels.computeIfAbsent(type.name(), name -> new Channel<>(type));
+        Channel<?> channel = channels.get(type.name());
+        if (channel == null) {
+            boolean[] added = {false};
+            channel = channels.computeIfAbsent(type.name(), name -> {
+                added[0] = true;
+                return new Channel<>(type);
+            });
+            if (added[0]) {
+                for (BusMetrics.Binding binding : bindings) {
+                    binding.channelAdded(channel);
+                }
+            }
+        }
         if (!channel.type().payloadType().equals(type.payloadType())) {
             throw new IllegalArgumentException("event type '" + type.name() + "' is registered with payload "
                     + channel.type().payloadType().getName() + ", not "
@@ -241,6 +255,9 @@ public final class EventBus {
         live.add(worker);
         worker.terminated().subscribe(null, null, () -> live.remove(worker));
         worker.start();
+        for (BusMetrics.Binding binding : bindings) {
+            binding.subscriberAdded(spec.type.name(), worker);
+        }
         channel.add(worker);
         if (closed) { // close() ran between the check above and now, and may not have seen this subscriber
             worker.shutdown(DEFAULT_CLOSE_TIMEOUT, DeadLetterReason.SHUTDOWN, false)
@@ -338,6 +355,11 @@ public final class EventBus {
 
     Map<String, SubscriberWorker<?>> subscribers() {
         return subscribers;
+    }
+
+    /** Bind channels and subscribers added from now on with {@code binding}. */
+    void addBinding(BusMetrics.Binding binding) {
+        bindings.add(binding);
     }
 
     /**

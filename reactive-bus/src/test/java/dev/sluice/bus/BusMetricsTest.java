@@ -63,6 +63,34 @@ class BusMetricsTest {
         }
     }
 
+    @Test
+    void bindsTypesAndSubscribersAddedAfterBinding() {
+        EventBus bus = EventBus.builder().build();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        BusMetrics.of(bus).bindTo(meters);
+        SubscriberHandle first = bus.subscribe(
+                SubscriberSpec.builder("flaky", PLACED, e -> Mono.empty()).build());
+        StepVerifier.create(bus.publish(PLACED, "ok")).expectNextCount(1).verifyComplete();
+        StepVerifier.create(bus.whenIdle().then(Mono.defer(first::dispose)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+
+        bus.subscribe(SubscriberSpec.builder("flaky", PLACED, e -> Mono.error(new IllegalStateException("no")))
+                .build());
+        StepVerifier.create(bus.publish(PLACED, "bad")).expectNextCount(1).verifyComplete();
+        StepVerifier.create(bus.close(Duration.ofSeconds(5))).verifyComplete();
+
+        assertThat(meters.get("sluice.events.published")
+                        .tag("type", "order.placed")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(handled(meters, "delivered"))
+                .as("the second subscriber's, not the first's")
+                .isZero();
+        assertThat(handled(meters, "dead_lettered")).isEqualTo(1);
+    }
+
     private static double handled(SimpleMeterRegistry meters, String outcome) {
         return meters.get("sluice.events.handled")
                 .tag("subscriber", "flaky")
