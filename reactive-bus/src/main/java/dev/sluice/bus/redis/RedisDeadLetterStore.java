@@ -298,12 +298,12 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         return Mono.defer(() -> {
             Keys keys = subscriber(subscriber).keys;
             return redis.flatMap(commands -> Scripts.GET
-                    .run(
+                    .<List<?>>run(
                             commands,
                             ScriptOutputType.MULTI,
                             new String[] {keys.live(), keys.parked(), keys.ids()},
                             letterId)
-                    .collectList()
+                    .next()
                     .filter(fields -> !fields.isEmpty())
                     .map(codec::decode));
         });
@@ -443,14 +443,14 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         return Mono.defer(() -> {
             Keys keys = subscriber(subscriber).keys;
             return redis.flatMap(commands -> Scripts.CLAIM
-                    .run(
+                    .<List<?>>run(
                             commands,
                             ScriptOutputType.MULTI,
                             new String[] {keys.live(), keys.parked(), keys.ids(), keys.leases()},
                             letterId,
                             Long.toString(at),
                             Long.toString(until))
-                    .collectList()
+                    .next()
                     .filter(fields -> !fields.isEmpty())
                     .map(codec::decode));
         });
@@ -477,13 +477,14 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         return Flux.defer(() -> {
             Keys keys = subscriber(subscriber).keys;
             return redis.flatMapMany(commands -> Scripts.CLAIM_DUE
-                    .<List<?>>run(
+                    .<List<List<?>>>run(
                             commands,
                             ScriptOutputType.MULTI,
                             new String[] {keys.live(), keys.ids(), keys.due(), keys.leases()},
                             Long.toString(at),
                             Long.toString(until),
                             Integer.toString(limit))
+                    .flatMapIterable(letters -> letters)
                     .map(codec::decode));
         });
     }
