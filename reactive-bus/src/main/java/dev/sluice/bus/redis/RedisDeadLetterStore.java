@@ -703,7 +703,10 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     private Mono<Void> replay(Path file) {
         AtomicLong lines = new AtomicLong();
         AtomicLong skipped = new AtomicLong();
+        // the first Redis failure stops reading; writes already sent finish (none of their errors is dropped)
+        AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
         return journal.lines(file)
+                .takeWhile(line -> failure.get() == null)
                 .doOnNext(line -> lines.incrementAndGet())
                 .flatMap(
                         line -> {
@@ -720,16 +723,25 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
                                 return Mono.empty();
                             }
                             subscriber(record.subscriber());
-                            return writeToRedis(record);
+                            return writeToRedis(record).onErrorResume(e -> {
+                                failure.compareAndSet(null, e);
+                                return Mono.empty();
+                            });
                         },
                         REPLAY_CONCURRENCY)
-                .then(Mono.defer(() -> journal.delete(file, lines.get())))
-                .doOnSuccess(done -> log.info(
-                        "Replayed {} dead letters from journal {} into Redis ({} unreadable lines skipped)",
-                        lines.get() - skipped.get(),
-                        file,
-                        skipped.get()))
-                .doOnError(this::unreachable);
+                .then(Mono.defer(() -> {
+                    Throwable failed = failure.get();
+                    if (failed != null) {
+                        unreachable(failed);
+                        return Mono.error(failed); // the file stays for the next round; replaying it again is harmless
+                    }
+                    log.info(
+                            "Replayed {} dead letters from journal {} into Redis ({} unreadable lines skipped)",
+                            lines.get() - skipped.get(),
+                            file,
+                            skipped.get());
+                    return journal.delete(file, lines.get());
+                }));
     }
 
     private Mono<Void> sample() {
