@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -236,9 +237,18 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
             JournalRecord record =
                     new JournalRecord(codec.encode(letter), redriveAt == null ? null : redriveAt.toEpochMilli());
             inFlight.incrementAndGet();
+            // before the terminal signal goes downstream (doFinally runs after it), so that a caller who saw the
+            // write complete never sees it still pending; once, as a cancel may follow a terminal signal
+            AtomicBoolean counted = new AtomicBoolean();
+            Runnable done = () -> {
+                if (counted.compareAndSet(false, true)) {
+                    inFlight.decrementAndGet();
+                }
+            };
             return writeToRedis(record)
                     .onErrorResume(redisError -> journal(record, redisError))
-                    .doFinally(signal -> inFlight.decrementAndGet());
+                    .doOnTerminate(done)
+                    .doOnCancel(done);
         });
     }
 
