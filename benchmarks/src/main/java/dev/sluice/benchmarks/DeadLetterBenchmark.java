@@ -54,7 +54,8 @@ import redis.embedded.RedisServer;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 4, time = 1)
+// longer than the other suites: the store's path (Jackson, Reactor operators, Lettuce scripting) needs more JIT
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(3)
 public class DeadLetterBenchmark {

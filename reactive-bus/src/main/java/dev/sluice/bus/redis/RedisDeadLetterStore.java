@@ -136,6 +136,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     private final Mono<RedisReactiveCommands<String, String>> redis;
     private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection =
             new AtomicReference<>();
+    private volatile @Nullable RedisReactiveCommands<String, String> ready;
     private final ConcurrentMap<String, Subscriber> subscribers = new ConcurrentHashMap<>();
     private final AtomicLong inFlight = new AtomicLong();
     private final LongAdder writeErrors = new LongAdder();
@@ -253,17 +254,18 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     }
 
     private Mono<Void> writeToRedis(JournalRecord record) {
-        Keys keys = subscriber(record.subscriber()).keys;
+        String[] keys = subscriber(record.subscriber()).writeKeys;
         String[] args = scriptArgs(record.letterId(), record.dueMillis(), record.fields());
-        return redis.flatMap(commands -> Scripts.WRITE
-                        .<Long>run(
-                                commands,
-                                ScriptOutputType.INTEGER,
-                                new String[] {keys.live(), keys.ids(), keys.due(), keys.leases()},
-                                args)
-                        .next())
-                .doOnNext(this::acknowledged)
-                .then();
+        RedisReactiveCommands<String, String> open = ready;
+        // the hot path skips the cached connect Mono once connected
+        Mono<Long> written = open != null
+                ? Scripts.WRITE
+                        .<Long>run(open, ScriptOutputType.INTEGER, keys, args)
+                        .next()
+                : redis.flatMap(commands -> Scripts.WRITE
+                        .<Long>run(commands, ScriptOutputType.INTEGER, keys, args)
+                        .next());
+        return written.doOnNext(this::acknowledged).then();
     }
 
     private Mono<Void> journal(JournalRecord record, Throwable redisError) {
@@ -306,7 +308,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(letterId, "letterId");
         return Mono.defer(() -> {
-            Keys keys = subscriber(subscriber).keys;
+            Keys keys = keys(subscriber);
             return redis.flatMap(commands -> Scripts.GET
                     .<List<?>>run(
                             commands,
@@ -348,7 +350,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         Objects.requireNonNull(query, "query");
         if (query.eventType() == null && query.reason() == null && query.from() == null && query.to() == null) {
             return Mono.defer(() -> {
-                String stream = subscriber(query.subscriber()).keys.stream(query.parked());
+                String stream = keys(query.subscriber()).stream(query.parked());
                 return redis.flatMap(commands -> commands.xlen(stream));
             });
         }
@@ -357,7 +359,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
 
     private Flux<DeadLetter> scan(DeadLetterQuery query) {
         return Flux.defer(() -> {
-            String stream = subscriber(query.subscriber()).keys.stream(query.parked());
+            String stream = keys(query.subscriber()).stream(query.parked());
             return redis.flatMapMany(commands -> page(commands, stream, query.newestFirst(), null));
         });
     }
@@ -451,7 +453,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         long at = Objects.requireNonNull(now, "now").toEpochMilli();
         long until = at + positive(lease);
         return Mono.defer(() -> {
-            Keys keys = subscriber(subscriber).keys;
+            Keys keys = keys(subscriber);
             return redis.flatMap(commands -> Scripts.CLAIM
                     .<List<?>>run(
                             commands,
@@ -485,7 +487,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
             throw new IllegalArgumentException("limit must be >= 1, but was " + limit);
         }
         return Flux.defer(() -> {
-            Keys keys = subscriber(subscriber).keys;
+            Keys keys = keys(subscriber);
             return redis.flatMapMany(commands -> Scripts.CLAIM_DUE
                     .<List<List<?>>>run(
                             commands,
@@ -510,7 +512,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(letterId, "letterId");
         return Mono.defer(() -> {
-            Keys keys = subscriber(subscriber).keys;
+            Keys keys = keys(subscriber);
             return redis.flatMap(commands -> Scripts.DELETE
                     .<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys), letterId)
                     .next()
@@ -529,7 +531,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     public Mono<Long> purge(String subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         return Mono.defer(() -> {
-            Keys keys = subscriber(subscriber).keys;
+            Keys keys = keys(subscriber);
             return redis.flatMap(commands -> Scripts.PURGE
                     .<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys))
                     .next());
@@ -608,7 +610,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     /**
      * Register the meters of {@link RedisStoreMeters} with {@code registry}: pending, journal size, write errors and
      * trimmed letters at once, and {@code sluice.dead.letters.stored} for each subscriber as the store meets it (by
-     * writing or reading its letters), sampled every replay interval. Bind one registry per store.
+     * writing or replaying its letters), sampled every replay interval. Bind one registry per store.
      */
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -681,6 +683,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     private void opened(StatefulRedisConnection<String, String> opened) {
         if (closed || !connection.compareAndSet(null, opened)) {
             opened.closeAsync();
+        } else {
+            ready = opened.reactive();
         }
     }
 
@@ -732,7 +736,6 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
                                         e.getMessage());
                                 return Mono.empty();
                             }
-                            subscriber(record.subscriber());
                             return writeToRedis(record).onErrorResume(e -> {
                                 failure.compareAndSet(null, e);
                                 return Mono.empty();
@@ -765,6 +768,13 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
                 .then();
     }
 
+    /** Keys of {@code name}'s letters; reading does not make a subscriber known (no gauge per name asked for). */
+    private Keys keys(String name) {
+        Subscriber known = subscribers.get(name);
+        return known != null ? known.keys : Keys.of(keyPrefix, name);
+    }
+
+    /** The subscriber {@code name}, known from now on: its letter count is sampled for the stored gauge. */
     private Subscriber subscriber(String name) {
         Subscriber known = subscribers.get(name);
         if (known != null) {
@@ -810,11 +820,13 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     private static final class Subscriber {
         final String name;
         final Keys keys;
+        final String[] writeKeys;
         final AtomicLong stored = new AtomicLong();
 
         Subscriber(String name, Keys keys) {
             this.name = name;
             this.keys = keys;
+            this.writeKeys = new String[] {keys.live(), keys.ids(), keys.due(), keys.leases()};
         }
 
         void register(MeterRegistry registry) {
