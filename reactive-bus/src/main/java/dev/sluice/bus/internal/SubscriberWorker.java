@@ -70,17 +70,17 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     private final @Nullable RateLimiter pacing;
     private final Map<String, ArrayDeque<Runnable>> busyKeys = new ConcurrentHashMap<>();
     private final Sinks.Empty<Void> finished = Sinks.empty();
-    private final AtomicInteger handling = new AtomicInteger();
+    private final AtomicInteger handling = Padded.atomicInteger();
     private final Runnable onRemoved;
     private final reactor.core.scheduler.Scheduler.Worker drainer;
     private final Reader reader;
 
-    final LongAdder offered = new LongAdder();
-    final LongAdder delivered = new LongAdder();
-    final LongAdder recovered = new LongAdder();
-    final LongAdder deadLettered = new LongAdder();
-    final LongAdder inFlight = new LongAdder();
-    final LongAdder dropped = new LongAdder();
+    final LongAdder offered = Padded.adder();
+    final LongAdder delivered = Padded.adder();
+    final LongAdder recovered = Padded.adder();
+    final LongAdder deadLettered = Padded.adder();
+    final LongAdder inFlight = Padded.adder();
+    final LongAdder dropped = Padded.adder();
     private volatile io.micrometer.core.instrument.@Nullable Timer handlerTimer; // set when metrics are bound
     private volatile SubscriberHealth lastHealth = SubscriberHealth.healthy();
     private final Disposable.Composite watchers = reactor.core.Disposables.composite();
