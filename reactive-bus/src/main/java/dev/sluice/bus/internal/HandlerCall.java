@@ -17,6 +17,7 @@ import reactor.util.context.Context;
  * or returns null signals an error instead of throwing from {@code subscribe}. The handler's publisher is subscribed
  * by a small subscriber that passes on only completion and errors, and requests everything; a constant one ({@code
  * Mono.empty()}, {@code Mono.just(x)}), the usual result of a handler that finished at once, is not subscribed at all.
+ * The worker's per-event object calls {@link #call} itself rather than allocating one of these per event.
  */
 final class HandlerCall<E> extends Mono<Void> {
 
@@ -32,6 +33,15 @@ final class HandlerCall<E> extends Mono<Void> {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
+        call(handler, event, subscriber, actual);
+    }
+
+    /** Call {@code handler} with {@code event} and signal its completion or error to {@code actual}. */
+    static <E> void call(
+            Function<? super E, ? extends @Nullable Publisher<?>> handler,
+            E event,
+            String subscriber,
+            CoreSubscriber<? super Void> actual) {
         Publisher<?> result;
         try {
             result = handler.apply(event);

@@ -1,6 +1,5 @@
 package dev.sluice.bus.internal;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,19 +17,8 @@ final class Padded {
         return new Adder();
     }
 
-    /** Return a new {@link AtomicInteger} on cache lines of its own. */
-    static AtomicInteger atomicInteger() {
-        return new Int();
-    }
-
     @SuppressWarnings("unused")
     private static final class Adder extends LongAdder {
-        private static final long serialVersionUID = 1L;
-        private long p0, p1, p2, p3, p4, p5, p6, p7;
-    }
-
-    @SuppressWarnings("unused")
-    private static final class Int extends AtomicInteger {
         private static final long serialVersionUID = 1L;
         private long p0, p1, p2, p3, p4, p5, p6, p7;
     }

@@ -18,7 +18,6 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
@@ -70,7 +69,6 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     private final @Nullable RateLimiter pacing;
     private final Map<String, ArrayDeque<Runnable>> busyKeys = new ConcurrentHashMap<>();
     private final Sinks.Empty<Void> finished = Sinks.empty();
-    private final AtomicInteger handling = Padded.atomicInteger();
     private final Runnable onRemoved;
     private final reactor.core.scheduler.Scheduler.Worker drainer;
     private final Reader reader;
@@ -283,11 +281,11 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             case CLOSED, DISABLED, METRICS_ONLY:
                 return true;
             case HALF_OPEN:
-                return handling.get() < breaker.getCircuitBreakerConfig().getPermittedNumberOfCallsInHalfOpenState();
+                return reader.handling() < breaker.getCircuitBreakerConfig().getPermittedNumberOfCallsInHalfOpenState();
             case OPEN:
                 if (breaker.tryAcquirePermission()) { // the wait is over: now HALF_OPEN
                     breaker.releasePermission();
-                    return handling.get() == 0;
+                    return reader.handling() == 0;
                 }
                 recheckLater(breaker);
                 return false;
@@ -345,9 +343,11 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         @Override
         public void onNext(Event<T> event) {
             Delivery delivery = new Delivery(event, freeSlot());
-            running.set(delivery.slot, delivery);
+            running.lazySet(delivery.slot, delivery); // read by dispose and onComplete: both on this thread
             String key = settings.orderedByKey() ? event.key() : null;
-            if (key == null || takeKey(key, delivery::start)) {
+            if (key == null) {
+                delivery.startNow();
+            } else if (takeKey(key, delivery::start)) {
                 delivery.start();
             }
         }
@@ -387,6 +387,18 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         public void onComplete() {
             complete = true; // then look at the slots; a delivery ending clears its slot, then looks at complete
             finishIfIdle();
+        }
+
+        /** Return how many events are in their handler now (not waiting for their key); a moment's count. */
+        int handling() {
+            int count = 0;
+            for (int slot = 0; slot < running.length(); slot++) {
+                Delivery delivery = running.get(slot);
+                if (delivery != null && delivery.state == RUNNING) {
+                    count++;
+                }
+            }
+            return count;
         }
 
         private void finishIfIdle() {
@@ -452,13 +464,16 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     private static final int WAITING = 0, RUNNING = 1, ENDED = 2;
 
-    // The Delivery is the subscriber of the policy's Mono: the accounting happens exactly once (the CAS to ENDED),
-    // whichever of completion, error and cancel comes first.
-    private final class Delivery implements Function<Failure, Mono<Void>>, CoreSubscriber<Void> {
+    // The Delivery is the handler call the policy guards (each subscription calls the handler), the policy's per-call
+    // fallback and the subscriber of the policy's Mono: one object per event. The accounting happens exactly once (the
+    // CAS to ENDED), whichever of completion, error and cancel comes first.
+    private final class Delivery extends Mono<Void> implements Function<Failure, Mono<Void>>, CoreSubscriber<Void> {
         private final Event<T> event;
         final int slot;
         private volatile @Nullable Subscription upstream;
-        private volatile int state; // WAITING (for its turn), RUNNING (holds its key, counted in handling), ENDED
+        // WAITING (for its key), RUNNING (in its handler, holding its key), ENDED; ENDED before the reader asks for
+        // more, so a half-open breaker counting RUNNING events may let the next one through
+        private volatile int state;
         private volatile boolean cancelled;
         private volatile @Nullable Throwable unexpected;
         private volatile int outcome; // 0 = none yet, 1 = recovered, 2 = dead-lettered
@@ -516,7 +531,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             });
         }
 
-        /** Run the handler under the policy; for an event that waited for its key, on the thread that passed it on. */
+        /**
+         * Run the handler under the policy, for an event that waited for its key: on the thread that passed the key
+         * on, which may race a dispose cancelling it.
+         */
         void start() {
             if (halted) { // shutdown cancelled the worker before this event's turn: do not start it now
                 end(reactor.core.publisher.SignalType.CANCEL);
@@ -525,18 +543,31 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                 passOn(); // cancelled while it waited: it has its letter, and its key goes to the next event
                 return;
             }
+            run();
+        }
+
+        /** Run the handler under the policy, for an event just taken (on the drainer: nothing can cancel it yet). */
+        void startNow() {
+            STATE.lazySet(this, RUNNING);
+            run();
+        }
+
+        private void run() {
             if (handlerTimer != null) {
                 startNanos = System.nanoTime();
             }
-            handling.incrementAndGet();
             try {
-                settings.policy()
-                        .apply(new HandlerCall<>(settings.handler(), event, settings.name()), this)
-                        .subscribe(this);
+                settings.policy().apply(this, this).subscribe(this);
             } catch (Throwable error) { // a policy that throws from subscribe breaks the rules; keep the worker alive
                 reactor.core.Exceptions.throwIfJvmFatal(error);
                 onError(error);
             }
+        }
+
+        /** Call the handler: the policy subscribes once per attempt. */
+        @Override
+        public void subscribe(CoreSubscriber<? super Void> attempt) {
+            HandlerCall.call(settings.handler(), event, settings.name(), attempt);
         }
 
         void cancel() {
@@ -593,7 +624,6 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                 if (timer != null && startNanos != 0) {
                     timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
                 }
-                handling.decrementAndGet(); // before the reader asks for more: a half-open breaker may allow one now
             }
             switch (signal) {
                 case ON_COMPLETE, ON_ERROR -> {
@@ -734,7 +764,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         }
         Mono<Void> settled = stopTaking
                 ? Flux.interval(Duration.ofMillis(5), bus.scheduler())
-                        .filter(tick -> handling.get() == 0)
+                        .filter(tick -> reader.handling() == 0)
                         .next()
                         .then()
                 : finished.asMono();
