@@ -14,7 +14,7 @@ public final class Channel<T> {
     public final HotStream<dev.sluice.bus.Event<T>> observers = new HotStream<>();
 
     /** Events published to this type, routed or not. */
-    public final java.util.concurrent.atomic.LongAdder published = new java.util.concurrent.atomic.LongAdder();
+    public final java.util.concurrent.atomic.LongAdder published = Padded.adder();
     /** Events published to this type while it had no subscriber. */
     public final java.util.concurrent.atomic.LongAdder unrouted = new java.util.concurrent.atomic.LongAdder();
 

@@ -6,6 +6,7 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
+import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
@@ -14,7 +15,9 @@ import reactor.util.context.Context;
  * One call of a subscriber's handler as a {@code Mono} that completes when the handler's publisher completes (its
  * values ignored). Each subscription calls the handler again, so the policy's retries re-run it. A handler that throws
  * or returns null signals an error instead of throwing from {@code subscribe}. The handler's publisher is subscribed
- * by a small subscriber that passes on only completion and errors, and requests everything.
+ * by a small subscriber that passes on only completion and errors, and requests everything; a constant one ({@code
+ * Mono.empty()}, {@code Mono.just(x)}), the usual result of a handler that finished at once, is not subscribed at all.
+ * The worker's per-event object calls {@link #call} itself rather than allocating one of these per event.
  */
 final class HandlerCall<E> extends Mono<Void> {
 
@@ -30,6 +33,15 @@ final class HandlerCall<E> extends Mono<Void> {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
+        call(handler, event, subscriber, actual);
+    }
+
+    /** Call {@code handler} with {@code event} and signal its completion or error to {@code actual}. */
+    static <E> void call(
+            Function<? super E, ? extends @Nullable Publisher<?>> handler,
+            E event,
+            String subscriber,
+            CoreSubscriber<? super Void> actual) {
         Publisher<?> result;
         try {
             result = handler.apply(event);
@@ -41,6 +53,21 @@ final class HandlerCall<E> extends Mono<Void> {
         if (result == null) {
             Operators.error(
                     actual, new NullPointerException("handler of subscriber '" + subscriber + "' returned null"));
+            return;
+        }
+        if (result instanceof Fuseable.ScalarCallable<?> constant) {
+            // Mono.empty(), Mono.just(x), Flux.empty()…: known at assembly, so complete without a subscriber of our own
+            Object value;
+            try {
+                value = constant.call();
+            } catch (Throwable error) { // Mono.error(e): call() throws e, or e wrapped if it is not an Exception
+                Operators.error(actual, Exceptions.unwrap(error));
+                return;
+            }
+            if (value != null) {
+                Operators.onDiscard(value, actual.currentContext());
+            }
+            Operators.complete(actual);
             return;
         }
         result.subscribe(new Completion(actual));

@@ -1,12 +1,11 @@
 package dev.sluice.bus.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -18,45 +17,53 @@ import reactor.core.scheduler.Schedulers;
 import reactor.util.concurrent.Queues;
 
 /**
- * One subscriber's bounded inbox: many publishing threads offer without locks ({@link #offer} is a CAS on the size
- * and an MPSC queue offer), one subscriber reads it as a {@link Publisher} with backpressure through a queue-drain
- * loop. A publisher that found it full can park a continuation ({@link #awaitRoom}) that is run when room frees up;
- * no thread waits.
+ * One subscriber's bounded inbox: many publishing threads offer without locks ({@link #offer} claims a slot with a CAS
+ * on the producer index and fills it), one subscriber reads it as a {@link Publisher} with backpressure through a
+ * queue-drain loop. A publisher that found it full can park a continuation ({@link #awaitRoom}) that is run when room
+ * frees up; no thread waits.
+ *
+ * <p>Storage is a ring of slots (up to {@value #MAX_RING} events; beyond, a linked queue), and the size is the
+ * difference of two indexes, one written by publishers and one by the reader, each on its own cache lines ({@link
+ * InboxLayout}): publishers read the reader's index only once per ring's worth of events. A request made from {@code
+ * onNext} on the draining thread (the usual "one more" of a subscriber that handled the event at once) is counted by
+ * the running loop without an atomic operation.
  *
  * <p>A gate checked before each emission lets the owner pause delivery (breaker open, disposing) without losing
  * anything; the owner calls {@link #drain()} when the gate may have opened. Unicast: a second subscriber gets an
  * {@link IllegalStateException}.
  */
-public final class Inbox<T> implements Publisher<T>, Subscription {
+public final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T>, Subscription {
 
     /** {@link #offer} results. */
     public static final int ACCEPTED = 0, FULL = 1, CLOSED = 2;
 
-    @SuppressWarnings("rawtypes")
-    private static final AtomicIntegerFieldUpdater<Inbox> SIZE =
-            AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "size");
+    /** Inboxes up to this capacity keep their events in a ring allocated up front; larger ones in a linked queue. */
+    static final int MAX_RING = 1 << 16;
 
-    @SuppressWarnings("rawtypes")
-    private static final AtomicIntegerFieldUpdater<Inbox> WIP =
-            AtomicIntegerFieldUpdater.newUpdater(Inbox.class, "wip");
+    private static final VarHandle PRODUCER_INDEX, CONSUMER_INDEX, REQUESTED, WIP, ACTUAL;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
 
-    @SuppressWarnings("rawtypes")
-    private static final AtomicLongFieldUpdater<Inbox> REQUESTED =
-            AtomicLongFieldUpdater.newUpdater(Inbox.class, "requested");
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PRODUCER_INDEX = lookup.findVarHandle(InboxLayout.Producer.class, "producerIndex", long.class);
+            WIP = lookup.findVarHandle(InboxLayout.Producer.class, "wip", int.class);
+            CONSUMER_INDEX = lookup.findVarHandle(InboxLayout.Consumer.class, "consumerIndex", long.class);
+            REQUESTED = lookup.findVarHandle(InboxLayout.Consumer.class, "requested", long.class);
+            ACTUAL = lookup.findVarHandle(Inbox.class, "actual", Subscriber.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
-    @SuppressWarnings("rawtypes")
-    private static final AtomicReferenceFieldUpdater<Inbox, Subscriber> ACTUAL =
-            AtomicReferenceFieldUpdater.newUpdater(Inbox.class, Subscriber.class, "actual");
-
-    private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
+    private final @Nullable Object @Nullable [] ring;
+    private final int mask;
+    private final @Nullable Queue<T> linked;
     private final Queue<Waiter> waiters =
             Queues.<Waiter>unboundedMultiproducer().get();
     private final int capacity;
     private final BooleanSupplier gate;
 
-    private volatile int size;
-    private volatile int wip;
-    private volatile long requested;
     private volatile @Nullable Subscriber<? super T> actual;
     private volatile boolean closed;
     private volatile boolean cancelled;
@@ -78,6 +85,16 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
         this.capacity = capacity;
         this.gate = gate;
         this.drainer = drainer;
+        if (capacity <= MAX_RING) {
+            ring = new Object[capacity == 1 ? 1 : Integer.highestOneBit(capacity - 1) << 1];
+            mask = ring.length - 1;
+            linked = null;
+        } else {
+            ring = null;
+            mask = 0;
+            linked = Queues.<T>unboundedMultiproducer().get();
+        }
+        producerLimit = capacity;
     }
 
     /** Create an inbox that delivers on whichever thread offers or requests (caller-runs). */
@@ -90,9 +107,11 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
         return capacity;
     }
 
-    /** Return how many events are queued. */
+    /** Return how many events are queued (or being put in by a publisher). */
     public int size() {
-        return size;
+        long taken = consumerIndex; // first: read in this order, the difference can only overstate, and is clamped
+        long size = producerIndex - taken;
+        return (int) Math.max(0, Math.min(size, capacity));
     }
 
     /** Enter overflow mode: a publish gave up waiting for room (DESIGN.md promise 2). */
@@ -106,7 +125,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
      * drained when a publish gave up, and then no emission would ever end the mode.
      */
     public boolean overflowing() {
-        if (overflowing && belowHalf(size)) {
+        if (overflowing && belowHalf(size())) {
             overflowing = false;
         }
         return overflowing;
@@ -123,17 +142,65 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
             if (closed) {
                 return CLOSED;
             }
-            int s = size;
-            if (s >= capacity) {
-                return FULL;
+            long claim = producerIndex;
+            long limit = producerLimit;
+            if (claim >= limit) { // looks full: see how far the reader has got
+                limit = consumerIndex + capacity;
+                if (claim >= limit) {
+                    return FULL;
+                }
+                producerLimit = limit;
             }
-            if (SIZE.compareAndSet(this, s, s + 1)) {
-                break;
+            if (PRODUCER_INDEX.compareAndSet(this, claim, claim + 1)) {
+                put(claim, item);
+                drain();
+                return ACCEPTED;
             }
         }
-        queue.offer(item);
-        drain();
-        return ACCEPTED;
+    }
+
+    /**
+     * Fill slot {@code claim}. It is free: a publisher claims a slot only below {@code consumerIndex + capacity}, read
+     * after the reader emptied the slot's previous event and moved its index on (or through {@code producerLimit},
+     * written after such a read).
+     */
+    private void put(long claim, T item) {
+        Object[] slots = ring;
+        if (slots != null) {
+            SLOT.setRelease(slots, (int) claim & mask, item);
+        } else {
+            linked.offer(item);
+        }
+    }
+
+    /** Return the next event without taking it; null if there is none, or its publisher has not filled it yet. */
+    @SuppressWarnings("unchecked")
+    private @Nullable T peek() {
+        Object[] slots = ring;
+        return slots != null ? (T) SLOT.getAcquire(slots, (int) consumerIndex & mask) : linked.peek();
+    }
+
+    /** Take the next event (the drain loop, or {@link #takeRemaining} once the loop has stopped for good). */
+    @SuppressWarnings("unchecked")
+    private @Nullable T poll() {
+        long next = consumerIndex;
+        Object[] slots = ring;
+        T item;
+        if (slots != null) {
+            int slot = (int) next & mask;
+            item = (T) SLOT.getAcquire(slots, slot);
+            if (item == null) {
+                return null; // empty, or a publisher between claiming the slot and filling it (it drains after)
+            }
+            SLOT.set(slots, slot, null);
+        } else {
+            item = linked.poll();
+            if (item == null) {
+                return null;
+            }
+        }
+        CONSUMER_INDEX.setRelease(this, next + 1); // after emptying the slot: publishers may reuse it from now on
+        return item;
     }
 
     /** A publish parked until room may have freed up. */
@@ -149,7 +216,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     /** Wake {@code continuation} once room may have freed up (or at once, if it already has). */
     public void awaitRoom(Waiter continuation) {
         waiters.offer(continuation);
-        if (size < capacity || closed) { // freed (or closed) between the failed offer and now
+        if (size() < capacity || closed) { // freed (or closed) between the failed offer and now
             wake(Integer.MAX_VALUE);
         }
     }
@@ -165,17 +232,17 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     public List<T> takeRemaining() {
         List<T> remaining = new ArrayList<>();
         T item;
-        while ((item = queue.poll()) != null) {
-            SIZE.decrementAndGet(this);
+        while ((item = poll()) != null) {
             remaining.add(item);
         }
+        VarHandle.fullFence(); // the taking before the look at waiters (see drainLoop)
         wake(Integer.MAX_VALUE);
         return remaining;
     }
 
     @Override
     public void subscribe(Subscriber<? super T> subscriber) {
-        if (!ACTUAL.compareAndSet(this, null, subscriber)) {
+        if (!ACTUAL.compareAndSet(this, (Subscriber<? super T>) null, subscriber)) {
             Operators.error(subscriber, new IllegalStateException("an inbox allows one subscriber only"));
             return;
         }
@@ -192,7 +259,11 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
             drain();
             return;
         }
-        Operators.addCap(REQUESTED, this, n);
+        if (draining == Thread.currentThread()) { // from onNext, in the running loop: it counts this after onNext
+            credit = Operators.addCap(credit, n);
+            return;
+        }
+        addDemand(n);
         drain();
     }
 
@@ -207,7 +278,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
      * it just goes round once more, so a busy subscriber costs a publisher one atomic increment, not a hand-off.
      */
     public void drain() {
-        if (WIP.getAndIncrement(this) != 0) {
+        if ((int) WIP.getAndAdd(this, 1) != 0) {
             return;
         }
         try {
@@ -218,29 +289,40 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     }
 
     private void drainLoop() {
+        Thread self = Thread.currentThread();
+        draining = self;
         int missed = 1;
         for (; ; ) {
             Subscriber<? super T> a = actual;
             if (a != null && !terminated) {
                 long r = requested;
                 long emitted = 0;
+                long credited = 0;
                 // the gate is asked only when there is something to take: it may spend a pacing permit
-                while (emitted != r && !cancelled && !queue.isEmpty() && gate.getAsBoolean()) {
-                    T item = queue.poll();
+                while (emitted != r && !cancelled && peek() != null && gate.getAsBoolean()) {
+                    T item = poll();
                     if (item == null) {
                         break;
                     }
-                    int left = SIZE.decrementAndGet(this);
-                    if (overflowing && belowHalf(left)) {
+                    if (overflowing && belowHalf(size())) {
                         overflowing = false;
                     }
                     a.onNext(item);
                     emitted++;
+                    long more = credit;
+                    if (more != 0) { // requested from onNext (see request): serve it in this same pass
+                        credit = 0;
+                        credited += more;
+                        r = Operators.addCap(r, more);
+                    }
+                }
+                if (emitted != credited) {
+                    produced(emitted - credited);
                 }
                 if (emitted != 0) {
-                    if (r != Long.MAX_VALUE) {
-                        REQUESTED.addAndGet(this, -emitted);
-                    }
+                    // taking events (consumerIndex) before looking at waiters; a parking publisher does the opposite
+                    // (waiters, then the size): with a full fence on both sides, one of the two sees the other
+                    VarHandle.fullFence();
                     wake(emitted);
                 }
                 Throwable error = badRequest;
@@ -249,13 +331,44 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
                     a.onError(error);
                 } else if (cancelled) {
                     terminate();
-                } else if (closed && size == 0 && queue.isEmpty()) {
+                } else if (closed && size() == 0) {
                     terminate();
                     a.onComplete();
                 }
             }
-            missed = WIP.addAndGet(this, -missed);
+            long leftover = credit; // requested on this thread outside onNext (from a terminal signal): keep it
+            if (leftover != 0) {
+                credit = 0;
+                addDemand(leftover);
+            }
+            draining = null;
+            missed = (int) WIP.getAndAdd(this, -missed) - missed;
             if (missed == 0) {
+                return;
+            }
+            draining = self;
+        }
+    }
+
+    private void addDemand(long n) {
+        for (; ; ) {
+            long current = requested;
+            long next = Operators.addCap(current, n);
+            if (current == next || REQUESTED.compareAndSet(this, current, next)) {
+                return;
+            }
+        }
+    }
+
+    /** Take {@code n} (negative: give back) from the demand, unless it is unbounded. */
+    private void produced(long n) {
+        for (; ; ) {
+            long current = requested;
+            if (current == Long.MAX_VALUE) {
+                return;
+            }
+            long next = n < 0 ? Operators.addCap(current, -n) : current - n;
+            if (REQUESTED.compareAndSet(this, current, next)) {
                 return;
             }
         }
@@ -278,7 +391,7 @@ public final class Inbox<T> implements Publisher<T>, Subscription {
     private void wake(long count) {
         long woken = 0;
         Waiter waiter;
-        while (woken < count && (closed || size < capacity) && (waiter = waiters.poll()) != null) {
+        while (woken < count && (closed || size() < capacity) && (waiter = waiters.poll()) != null) {
             if (waiter.wake()) {
                 woken++;
             }

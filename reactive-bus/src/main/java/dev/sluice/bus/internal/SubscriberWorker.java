@@ -18,7 +18,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -29,7 +29,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -72,16 +71,16 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
     private final @Nullable RateLimiter pacing;
     private final Map<String, ArrayDeque<Runnable>> busyKeys = new ConcurrentHashMap<>();
     private final Sinks.Empty<Void> finished = Sinks.empty();
-    private final AtomicInteger handling = new AtomicInteger();
     private final Runnable onRemoved;
     private final reactor.core.scheduler.Scheduler.Worker drainer;
+    private final Reader reader;
 
-    final LongAdder offered = new LongAdder();
-    final LongAdder delivered = new LongAdder();
-    final LongAdder recovered = new LongAdder();
-    final LongAdder deadLettered = new LongAdder();
-    final LongAdder inFlight = new LongAdder();
-    final LongAdder dropped = new LongAdder();
+    final LongAdder offered = Padded.adder();
+    final LongAdder delivered = Padded.adder();
+    final LongAdder recovered = Padded.adder();
+    final LongAdder deadLettered = Padded.adder();
+    final LongAdder inFlight = Padded.adder();
+    final LongAdder dropped = Padded.adder();
     private volatile io.micrometer.core.instrument.@Nullable Timer handlerTimer; // set when metrics are bound
     private volatile SubscriberHealth lastHealth = SubscriberHealth.healthy();
     private final Disposable.Composite watchers = reactor.core.Disposables.composite();
@@ -110,6 +109,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         this.pacing = settings.pacing() == null ? null : RateLimiter.of(settings.name() + "-pacing", settings.pacing());
         this.drainer = bus.delivery().createWorker();
         this.inbox = new Inbox<>(settings.inboxSize(), this::mayTakeNext, drainer);
+        this.reader = new Reader();
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             lettersWritten.put(reason, new LongAdder());
         }
@@ -149,17 +149,8 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     /** Start reading the inbox. */
     public void start() {
-        Flux<Event<T>> events = Flux.from(inbox);
-        Flux<Void> handled = settings.orderedByKey()
-                ? events.flatMap(this::processInKeyOrder, settings.concurrency(), 1)
-                : events.flatMap(this::process, settings.concurrency(), 1);
-        work = handled.subscribe(
-                null,
-                error -> {
-                    log.error("Subscriber '{}' stopped on an unexpected error", settings.name(), error);
-                    finished.tryEmitEmpty();
-                },
-                finished::tryEmitEmpty);
+        work = reader;
+        inbox.subscribe(reader);
         if (settings.bestEffort()) {
             return; // failures while handling system events never produce further system events
         }
@@ -313,11 +304,11 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             case CLOSED, DISABLED, METRICS_ONLY:
                 return true;
             case HALF_OPEN:
-                return handling.get() < breaker.getCircuitBreakerConfig().getPermittedNumberOfCallsInHalfOpenState();
+                return reader.handling() < breaker.getCircuitBreakerConfig().getPermittedNumberOfCallsInHalfOpenState();
             case OPEN:
                 if (breaker.tryAcquirePermission()) { // the wait is over: now HALF_OPEN
                     breaker.releasePermission();
-                    return handling.get() == 0;
+                    return reader.handling() == 0;
                 }
                 recheckLater(breaker);
                 return false;
@@ -352,41 +343,130 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     // --- handling -----------------------------------------------------------------------------------------------
 
-    private Mono<Void> process(Event<T> event) {
-        return new Delivery(event);
+    /**
+     * Reads the inbox: asks it for {@code concurrency} events, starts each one as it arrives, and asks for one more as
+     * each ends. What {@code flatMap(…, concurrency, 1)} did, without an inner subscriber and its machinery per event.
+     * Every event taken and not yet ended (running, or waiting for its key) holds one of {@code concurrency} slots, so
+     * {@link #dispose()} can cancel them all. The inbox signals on the drainer; deliveries end on any thread.
+     */
+    private final class Reader implements CoreSubscriber<Event<T>>, Disposable {
+        private final AtomicReferenceArray<@Nullable Delivery> running =
+                new AtomicReferenceArray<>(settings.concurrency());
+        private volatile @Nullable Subscription upstream;
+        private volatile boolean cancelled;
+        private volatile boolean complete;
+        private int nextSlot; // drainer only
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            upstream = s;
+            s.request(running.length());
+        }
+
+        @Override
+        public void onNext(Event<T> event) {
+            Delivery delivery = new Delivery(event, freeSlot());
+            running.lazySet(delivery.slot, delivery); // read by dispose and onComplete: both on this thread
+            String key = settings.orderedByKey() ? event.key() : null;
+            if (key == null) {
+                delivery.startNow();
+            } else if (takeKey(key, delivery::start)) {
+                delivery.start();
+            }
+        }
+
+        /** Demand never exceeds the free slots (one more is asked for only after a slot was freed), so one is free. */
+        private int freeSlot() {
+            int slots = running.length();
+            for (int tried = 0; tried < slots; tried++) {
+                int slot = nextSlot;
+                nextSlot = slot + 1 == slots ? 0 : slot + 1;
+                if (running.get(slot) == null) {
+                    return slot;
+                }
+            }
+            throw new IllegalStateException("subscriber '" + settings.name() + "' got more events than it asked for");
+        }
+
+        /** Free the slot of a delivery that ended, and ask for the next event. */
+        void ended(Delivery delivery) {
+            running.set(delivery.slot, null);
+            Subscription s = upstream;
+            if (!cancelled && s != null) {
+                s.request(1);
+            }
+            if (complete) {
+                finishIfIdle();
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            log.error("Subscriber '{}' stopped on an unexpected error", settings.name(), error);
+            finished.tryEmitEmpty();
+        }
+
+        @Override
+        public void onComplete() {
+            complete = true; // then look at the slots; a delivery ending clears its slot, then looks at complete
+            finishIfIdle();
+        }
+
+        /** Return how many events are in their handler now (not waiting for their key); a moment's count. */
+        int handling() {
+            int count = 0;
+            for (int slot = 0; slot < running.length(); slot++) {
+                Delivery delivery = running.get(slot);
+                if (delivery != null && delivery.state == RUNNING) {
+                    count++;
+                }
+            }
+            return count;
+        }
+
+        private void finishIfIdle() {
+            for (int slot = 0; slot < running.length(); slot++) {
+                if (running.get(slot) != null) {
+                    return; // the last one to end will look again
+                }
+            }
+            finished.tryEmitEmpty();
+        }
+
+        /** Stop reading and cancel every event taken (each dead-letters itself); runs on the drainer. */
+        @Override
+        public void dispose() {
+            cancelled = true;
+            Subscription s = upstream;
+            if (s != null) {
+                s.cancel();
+            }
+            for (int slot = 0; slot < running.length(); slot++) {
+                Delivery delivery = running.get(slot);
+                if (delivery != null) {
+                    delivery.cancel();
+                }
+            }
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return cancelled;
+        }
     }
 
-    private Mono<Void> processInKeyOrder(Event<T> event) {
-        String key = event.key();
-        if (key == null) {
-            return process(event);
-        }
-        return Mono.create(sink -> {
-            Disposable.Swap running = Disposables.swap();
-            sink.onCancel(running);
-            Runnable run = () -> {
-                if (halted) { // shutdown cancelled the worker before this event's turn: do not start it now
-                    deadLetterNow(event, closingReason).subscribe();
-                    releaseKey(key);
-                    return;
-                }
-                running.update(process(event)
-                        .doFinally(signal -> releaseKey(key))
-                        .subscribe(null, sink::error, sink::success));
-            };
-            boolean[] first = {false};
-            busyKeys.compute(key, (k, queue) -> {
-                if (queue == null) {
-                    first[0] = true;
-                    return new ArrayDeque<>();
-                }
-                queue.add(run);
-                return queue;
-            });
-            if (first[0]) {
-                run.run();
+    /** Return whether the event may start now; if not, {@code start} runs when the events before it of its key end. */
+    private boolean takeKey(String key, Runnable start) {
+        boolean[] first = {false};
+        busyKeys.compute(key, (k, queue) -> {
+            if (queue == null) {
+                first[0] = true;
+                return new ArrayDeque<>();
             }
+            queue.add(start);
+            return queue;
         });
+        return first[0];
     }
 
     private void releaseKey(String key) {
@@ -402,21 +482,30 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
 
     /** One event's handling: the policy's per-call fallback, and its accounting when it ends. */
     @SuppressWarnings("rawtypes")
-    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<SubscriberWorker.Delivery> ENDED =
-            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(SubscriberWorker.Delivery.class, "ended");
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<SubscriberWorker.Delivery> STATE =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(SubscriberWorker.Delivery.class, "state");
 
-    private final class Delivery extends Mono<Void>
-            implements Function<Failure, Mono<Void>>, CoreSubscriber<Void>, Subscription {
+    private static final int WAITING = 0, RUNNING = 1, ENDED = 2;
+
+    // The Delivery is the handler call the policy guards (each subscription calls the handler), the policy's per-call
+    // fallback and the subscriber of the policy's Mono: one object per event. The accounting happens exactly once (the
+    // CAS to ENDED), whichever of completion, error and cancel comes first.
+    private final class Delivery extends Mono<Void> implements Function<Failure, Mono<Void>>, CoreSubscriber<Void> {
         private final Event<T> event;
-        private @Nullable CoreSubscriber<? super Void> actual;
-        private @Nullable Subscription upstream;
-        private volatile int ended;
+        final int slot;
+        private volatile @Nullable Subscription upstream;
+        // WAITING (for its key), RUNNING (in its handler, holding its key), ENDED; ENDED before the reader asks for
+        // more, so a half-open breaker counting RUNNING events may let the next one through
+        private volatile int state;
+        private volatile boolean cancelled;
         private volatile @Nullable Throwable unexpected;
         private volatile int outcome; // 0 = none yet, 1 = recovered, 2 = dead-lettered
         private volatile @Nullable DeadLetter started; // a letter whose write began: rewritten, not replaced, on cancel
+        private long startNanos;
 
-        Delivery(Event<T> event) {
+        Delivery(Event<T> event, int slot) {
             this.event = event;
+            this.slot = slot;
         }
 
         @Override
@@ -465,33 +554,67 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             });
         }
 
-        // The Delivery is the per-event Mono the worker's flatMap subscribes, and the subscriber of the policy's Mono:
-        // one object where doFinally would add two, and the accounting happens exactly once (the CAS on ended).
+        /**
+         * Run the handler under the policy, for an event that waited for its key: on the thread that passed the key
+         * on, which may race a dispose cancelling it.
+         */
+        void start() {
+            if (halted) { // shutdown cancelled the worker before this event's turn: do not start it now
+                end(reactor.core.publisher.SignalType.CANCEL);
+            }
+            if (state != WAITING || !STATE.compareAndSet(this, WAITING, RUNNING)) {
+                passOn(); // cancelled while it waited: it has its letter, and its key goes to the next event
+                return;
+            }
+            run();
+        }
 
-        private long startNanos;
+        /** Run the handler under the policy, for an event just taken (on the drainer: nothing can cancel it yet). */
+        void startNow() {
+            STATE.lazySet(this, RUNNING);
+            run();
+        }
 
-        @Override
-        public void subscribe(CoreSubscriber<? super Void> subscriber) {
-            actual = subscriber;
+        private void run() {
             if (handlerTimer != null) {
                 startNanos = System.nanoTime();
             }
-            handling.incrementAndGet();
-            settings.policy()
-                    .apply(new HandlerCall<>(settings.handler(), event, settings.name()), this)
-                    .subscribe(this);
+            try {
+                settings.policy().apply(this, this).subscribe(this);
+            } catch (Throwable error) { // a policy that throws from subscribe breaks the rules; keep the worker alive
+                reactor.core.Exceptions.throwIfJvmFatal(error);
+                onError(error);
+            }
+        }
+
+        /** Call the handler: the policy subscribes once per attempt. */
+        @Override
+        public void subscribe(CoreSubscriber<? super Void> attempt) {
+            HandlerCall.call(settings.handler(), event, settings.name(), attempt);
+        }
+
+        void cancel() {
+            cancelled = true; // then look at upstream; onSubscribe sets upstream, then looks at cancelled
+            Subscription s = upstream;
+            if (s != null) {
+                s.cancel();
+            }
+            end(reactor.core.publisher.SignalType.CANCEL);
         }
 
         @Override
         public Context currentContext() {
-            CoreSubscriber<? super Void> a = actual;
-            return a == null ? Context.empty() : a.currentContext();
+            return Context.empty();
         }
 
         @Override
         public void onSubscribe(Subscription s) {
             upstream = s;
-            actual.onSubscribe(this);
+            if (cancelled) {
+                s.cancel();
+            } else {
+                s.request(Long.MAX_VALUE);
+            }
         }
 
         @Override
@@ -504,35 +627,27 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
             log.error("Subscriber '{}': unexpected error handling event {}", settings.name(), event.id(), error);
             unexpected = error;
             end(reactor.core.publisher.SignalType.ON_ERROR);
-            actual.onComplete();
         }
 
         @Override
         public void onComplete() {
             end(reactor.core.publisher.SignalType.ON_COMPLETE);
-            actual.onComplete();
-        }
-
-        @Override
-        public void request(long n) {
-            upstream.request(n);
-        }
-
-        @Override
-        public void cancel() {
-            upstream.cancel();
-            end(reactor.core.publisher.SignalType.CANCEL);
         }
 
         private void end(reactor.core.publisher.SignalType signal) {
-            if (ended != 0 || !ENDED.compareAndSet(this, 0, 1)) {
-                return;
+            int was;
+            do {
+                was = state;
+                if (was == ENDED) {
+                    return;
+                }
+            } while (!STATE.compareAndSet(this, was, ENDED));
+            if (was == RUNNING) {
+                var timer = handlerTimer;
+                if (timer != null && startNanos != 0) {
+                    timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+                }
             }
-            var timer = handlerTimer;
-            if (timer != null && startNanos != 0) {
-                timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-            }
-            handling.decrementAndGet();
             switch (signal) {
                 case ON_COMPLETE, ON_ERROR -> {
                     int ended = outcome;
@@ -560,8 +675,16 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                     (letter != null ? writeAndCount(letter) : deadLetterNow(event, closingReason)).subscribe();
                 }
             }
-            if (pauseOn != null) {
-                inbox.drain(); // a half-open breaker may let the next one through now
+            reader.ended(this);
+            if (was == RUNNING) {
+                passOn(); // an event cancelled while it waited passes its key on when its turn comes (start)
+            }
+        }
+
+        private void passOn() {
+            String key = settings.orderedByKey() ? event.key() : null;
+            if (key != null) {
+                releaseKey(key);
             }
         }
     }
@@ -664,7 +787,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         }
         Mono<Void> settled = stopTaking
                 ? Flux.interval(Duration.ofMillis(5), bus.scheduler())
-                        .filter(tick -> handling.get() == 0)
+                        .filter(tick -> reader.handling() == 0)
                         .next()
                         .then()
                 : finished.asMono();
