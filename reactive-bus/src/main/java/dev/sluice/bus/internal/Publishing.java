@@ -23,7 +23,9 @@ public final class Publishing {
         int overflowed = 0;
         List<Mono<Boolean>> waits = null;
         for (SubscriberWorker<T> worker : workers) {
-            worker.accept();
+            if (!worker.accept()) {
+                continue; // it left before this event reached it: as if it had been removed a moment sooner
+            }
             Inbox<Event<T>> inbox = worker.inbox();
             boolean refusing = worker.storeRefusing();
             // overflow mode (promise 2): dead-letter at once, even into free slots, until the inbox is below half

@@ -271,11 +271,25 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         return storeRefusing;
     }
 
-    /** Count an event routed to this subscriber; called by the publisher before it offers. */
-    public void accept() {
+    /**
+     * Count an event routed to this subscriber; called by the publisher before it offers. Returns false, counting
+     * nothing, if the subscriber has finished shutting down: a publish that read the subscriber list just before the
+     * subscriber left must not add an event after shutdown saw none in flight.
+     */
+    public boolean accept() {
         offered.increment();
         inFlight.increment();
+        // Dekker-style with the final check in begin(): it sets sealed, then reads inFlight; here the other way round,
+        // so either that check sees this event, or this sees sealed and takes the event back
+        if (sealed) {
+            inFlight.decrement();
+            offered.decrement();
+            return false;
+        }
+        return true;
     }
+
+    private volatile boolean sealed;
 
     // --- the inbox gate: breaker pause (promise 6) and dispose -------------------------------------------------
 
@@ -809,7 +823,10 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                         // a publish that passed the inbox's closed check just before close() may enqueue late
                         .doOnNext(tick -> inbox.takeRemaining()
                                 .forEach(event -> deadLetterNow(event, reason).subscribe()))
-                        .filter(tick -> inFlight.sum() == 0)
+                        .filter(tick -> {
+                            sealed = true; // from now on a late publish takes its event back (see accept)
+                            return inFlight.sum() == 0;
+                        })
                         .next()
                         .then())
                 .doFinally(signal -> {
