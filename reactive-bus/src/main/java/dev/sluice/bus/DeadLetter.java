@@ -73,4 +73,42 @@ public record DeadLetter(
             throw new IllegalArgumentException("redriveCount must be >= 0, but was " + redriveCount);
         }
     }
+
+    /**
+     * Return this letter with another failure: the same letter id, event and {@code deadLetteredAt}; the given
+     * reason, error, attempts, failure time, redrive count and instance. Used when a redrive fails again.
+     *
+     * @throws NullPointerException if {@code reason}, {@code lastFailedAt} or {@code instance} is null
+     * @throws IllegalArgumentException if {@code attempts} or {@code redriveCount} is negative
+     */
+    public DeadLetter withFailure(
+            DeadLetterReason reason,
+            @Nullable String errorClass,
+            @Nullable String errorMessage,
+            @Nullable String causeClass,
+            @Nullable String stackTrace,
+            int attempts,
+            Instant lastFailedAt,
+            int redriveCount,
+            String instance) {
+        return new DeadLetter(
+                letterId,
+                eventId,
+                eventType,
+                eventKey,
+                subscriber,
+                payload,
+                headers,
+                publishedAt,
+                deadLetteredAt,
+                lastFailedAt,
+                reason,
+                errorClass,
+                errorMessage,
+                causeClass,
+                stackTrace,
+                attempts,
+                redriveCount,
+                instance);
+    }
 }

@@ -31,6 +31,25 @@ final class HandlerCall<E> extends Mono<Void> {
         this.subscriber = subscriber;
     }
 
+    /**
+     * Return a {@code Mono} that calls {@code fallback} when subscribed and completes when its publisher completes
+     * (values ignored); a fallback that throws or returns null signals that as an error instead.
+     */
+    static <E> Mono<Void> recovery(
+            java.util.function.BiFunction<? super E, dev.sluice.policy.Failure, ? extends Publisher<?>> fallback,
+            E event,
+            dev.sluice.policy.Failure failure,
+            String subscriber) {
+        return Mono.defer(() -> {
+            Publisher<?> recovery = fallback.apply(event, failure);
+            if (recovery == null) {
+                return Mono.error(
+                        new NullPointerException("fallback of subscriber '" + subscriber + "' returned null"));
+            }
+            return Mono.ignoreElements(recovery).then();
+        });
+    }
+
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
         call(handler, event, subscriber, actual);

@@ -89,23 +89,14 @@ public final class Letters {
             Instant now,
             String instance) {
         Throwable causeOf = cause != null ? cause : error.getCause();
-        return new DeadLetter(
-                letter.letterId(),
-                letter.eventId(),
-                letter.eventType(),
-                letter.eventKey(),
-                letter.subscriber(),
-                letter.payload(),
-                letter.headers(),
-                letter.publishedAt(),
-                letter.deadLetteredAt(),
-                now,
+        return letter.withFailure(
                 reason,
                 error.getClass().getName(),
                 error.getMessage(),
                 causeOf == null ? null : causeOf.getClass().getName(),
                 stackTrace(error),
                 attempts,
+                now,
                 letter.redriveCount() + 1,
                 instance);
     }

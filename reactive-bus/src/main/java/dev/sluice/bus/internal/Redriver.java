@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -182,18 +181,7 @@ public final class Redriver<T> {
         if (fallback == null) {
             return Mono.error(new Failed(reason, failure.error(), null, failure.attempts()));
         }
-        Publisher<?> recovery;
-        try {
-            recovery = fallback.apply(event, failure);
-            if (recovery == null) {
-                throw new NullPointerException("fallback of subscriber '" + settings.name() + "' returned null");
-            }
-        } catch (Throwable fallbackError) {
-            reactor.core.Exceptions.throwIfJvmFatal(fallbackError);
-            return Mono.error(
-                    new Failed(DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()));
-        }
-        return Mono.ignoreElements(recovery)
+        return HandlerCall.recovery(fallback, event, failure, settings.name())
                 .then(Mono.fromRunnable(() -> recovered.set(true)))
                 .onErrorMap(fallbackError -> new Failed(
                         DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()))

@@ -532,17 +532,7 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
                         null,
                         failure.attempts());
             }
-            Publisher<?> recovery;
-            try {
-                recovery = fallback.apply(event, failure);
-                if (recovery == null) {
-                    throw new NullPointerException("fallback of subscriber '" + settings.name() + "' returned null");
-                }
-            } catch (Throwable fallbackError) {
-                reactor.core.Exceptions.throwIfJvmFatal(fallbackError);
-                return letter(DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts());
-            }
-            return Mono.ignoreElements(recovery)
+            return HandlerCall.recovery(fallback, event, failure, settings.name())
                     .then(Mono.fromRunnable(() -> outcome = 1))
                     .onErrorResume(fallbackError -> letter(
                             DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()))

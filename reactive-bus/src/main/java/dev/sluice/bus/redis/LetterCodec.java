@@ -187,23 +187,14 @@ final class LetterCodec {
                 + error.getMessage() + "; the letter was " + letter.reason()
                 + (letter.errorClass() == null ? "" : " after " + letter.errorClass())
                 + (letter.errorMessage() == null ? "" : ": " + letter.errorMessage());
-        return new DeadLetter(
-                letter.letterId(),
-                letter.eventId(),
-                letter.eventType(),
-                letter.eventKey(),
-                letter.subscriber(),
-                letter.payload(),
-                letter.headers(),
-                letter.publishedAt(),
-                letter.deadLetteredAt(),
-                letter.lastFailedAt(),
+        return letter.withFailure(
                 DeadLetterReason.SERIALIZATION_FAILED,
                 error.getClass().getName(),
                 message,
-                letter.errorClass(), // the handler's error, whose stack trace is kept below
+                letter.errorClass(), // the handler's error, whose stack trace is kept
                 letter.stackTrace(),
                 letter.attempts(),
+                letter.lastFailedAt(),
                 letter.redriveCount(),
                 letter.instance());
     }

@@ -125,23 +125,14 @@ class LetterCodecTest {
     void longPayloadsStackTracesAndMessagesAreCutWithAVisibleMarker() {
         String note = "n".repeat(2_000);
         DeadLetter letter = TestLetters.letter("billing", "L1", new Order("o", 1, note));
-        DeadLetter long_ = new DeadLetter(
-                letter.letterId(),
-                letter.eventId(),
-                letter.eventType(),
-                letter.eventKey(),
-                letter.subscriber(),
-                letter.payload(),
-                letter.headers(),
-                letter.publishedAt(),
-                letter.deadLetteredAt(),
-                letter.lastFailedAt(),
+        DeadLetter long_ = letter.withFailure(
                 letter.reason(),
                 letter.errorClass(),
                 "m".repeat(300),
                 letter.causeClass(),
                 "s".repeat(1_000),
                 1,
+                letter.lastFailedAt(),
                 0,
                 "i");
 

@@ -66,23 +66,14 @@ final class TestLetters {
 
     /** Return {@code letter} after one more failed redrive with {@code error}. */
     static DeadLetter redriven(DeadLetter letter, String errorMessage) {
-        return new DeadLetter(
-                letter.letterId(),
-                letter.eventId(),
-                letter.eventType(),
-                letter.eventKey(),
-                letter.subscriber(),
-                letter.payload(),
-                letter.headers(),
-                letter.publishedAt(),
-                letter.deadLetteredAt(),
-                letter.lastFailedAt().plusSeconds(60),
+        return letter.withFailure(
                 letter.reason(),
                 "java.lang.IllegalStateException",
                 errorMessage,
                 null,
                 null,
                 1,
+                letter.lastFailedAt().plusSeconds(60),
                 letter.redriveCount() + 1,
                 "instance-b");
     }
