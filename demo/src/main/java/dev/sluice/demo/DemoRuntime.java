@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 final class DemoRuntime implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DemoRuntime.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     final DemoSettings settings;
     final Chaos chaos = new Chaos();
@@ -40,7 +41,7 @@ final class DemoRuntime implements AutoCloseable {
     private final RedisClient redisClient;
     private final DeadLetterStore rawStore;
     private final Downstream downstream;
-    private final DownstreamClient downstreamClient;
+    final DownstreamClient downstreamClient;
     private final DemoServer server;
 
     private DemoRuntime(DemoSettings settings, OutcomeListener listener) throws IOException {
@@ -107,8 +108,11 @@ final class DemoRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        log.info(
+                "Stopping: HTTP first, then the bus drains its inboxes (up to {}; the rest become SHUTDOWN letters)",
+                CLOSE_TIMEOUT);
         server.close();
-        bus.close(Duration.ofSeconds(10)).block(Duration.ofSeconds(15));
+        bus.close(CLOSE_TIMEOUT).block(CLOSE_TIMEOUT.plusSeconds(5));
         recentFailures.close();
         downstreamClient.close();
         downstream.close();
