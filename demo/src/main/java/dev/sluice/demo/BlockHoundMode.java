@@ -1,5 +1,6 @@
 package dev.sluice.demo;
 
+import java.nio.file.Path;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,48 @@ final class BlockHoundMode {
     private static final LongAdder BLOCKING_CALLS = new LongAdder();
     private static volatile boolean installed;
 
+    /** JDK 13+ refuses BlockHound's retransformation of JDK classes without this flag (BlockHound issue #33). */
+    static final String JVM_FLAG = "-XX:+AllowRedefinitionToAddDeleteMethods";
+
     private BlockHoundMode() {}
+
+    /**
+     * Run the demo again in a child JVM with {@link #JVM_FLAG} if {@code --blockhound} is asked for and this JVM lacks
+     * the flag, so {@code java -jar sluice-demo.jar --blockhound} works as one command. The child shares this
+     * process's standard streams; stopping this process stops the child (its shutdown hook drains the bus).
+     *
+     * @return the child's exit code, or -1 if no relaunch was needed
+     */
+    static int relaunchIfNeeded(String[] args) throws java.io.IOException, InterruptedException {
+        boolean asked = java.util.Arrays.asList(args).contains("--blockhound");
+        if (!asked
+                || java.lang.management.ManagementFactory.getRuntimeMXBean()
+                        .getInputArguments()
+                        .contains(JVM_FLAG)) {
+            return -1;
+        }
+        String javaBinary = ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                javaBinary, JVM_FLAG, "-cp", System.getProperty("java.class.path"), DemoMain.class.getName()));
+        command.addAll(java.util.Arrays.asList(args));
+        log.info("--blockhound: restarting in a JVM with {} (BlockHound needs it on JDK 13+)", JVM_FLAG);
+        Process child = new ProcessBuilder(command).inheritIO().start();
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            child.destroy();
+                            try {
+                                child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "sluice-demo-child-stop"));
+        return child.waitFor();
+    }
 
     /** Install BlockHound once per JVM (later calls do nothing). */
     static synchronized void install() {

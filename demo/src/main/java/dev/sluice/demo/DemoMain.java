@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
 @Command(
         name = "sluice-demo",
         mixinStandardHelpOptions = true,
+        version = "sluice-demo 0.1.0-SNAPSHOT",
         subcommands = {ScenarioCommand.class},
         description = "Runs the Sluice demo service on Reactor Netty (embedded Redis unless SLUICE_REDIS_URL is set).")
 public final class DemoMain implements Callable<Integer> {
@@ -31,8 +32,9 @@ public final class DemoMain implements Callable<Integer> {
      *
      * @param args command-line arguments, see {@code --help}
      */
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new DemoMain()).execute(args));
+    public static void main(String[] args) throws Exception {
+        int relaunched = BlockHoundMode.relaunchIfNeeded(args);
+        System.exit(relaunched >= 0 ? relaunched : new CommandLine(new DemoMain()).execute(args));
     }
 
     /** {@code serve}: the same as no subcommand, spelled out. */
