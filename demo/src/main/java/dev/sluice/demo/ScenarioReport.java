@@ -165,7 +165,7 @@ record ScenarioReport(
         }
         out.append(String.format(
                 Locale.ROOT,
-                "%nDead letters kept in: %s. BlockHound: %s.%nInvariant: %s%n",
+                "%nDead letters kept in: %s. --blockhound: %s.%nInvariant: %s%n",
                 redisStore ? "Redis streams" : "the in-memory store (Redis store not wired yet)",
                 blockhound ? blockingCalls + " blocking call(s)" : "off",
                 verdict()));
