@@ -6,7 +6,6 @@ import dev.sluice.bus.SystemEvents;
 import dev.sluice.policy.HttpStatusException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.time.Duration;
-import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,6 @@ final class Alerts {
     private final @Nullable String webhookUrl;
     private final boolean quiet;
     private final HttpClient http = HttpClient.create().responseTimeout(Duration.ofSeconds(2));
-    private final LongAdder sent = new LongAdder();
 
     /**
      * @param webhookUrl where to POST alerts, or null to log them
@@ -64,10 +62,6 @@ final class Alerts {
                         + parked.redriveCount() + " redrives)");
     }
 
-    long sent() {
-        return sent.sum();
-    }
-
     private Mono<Void> send(ObjectNode json, String text) {
         String url = webhookUrl;
         if (url == null) {
@@ -76,7 +70,6 @@ final class Alerts {
             } else {
                 log.info("ALERT {}", text);
             }
-            sent.increment();
             return Mono.empty();
         }
         return http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "application/json"))
@@ -88,7 +81,6 @@ final class Alerts {
                     return status >= 200 && status < 300
                             ? body.then()
                             : body.then(Mono.<Void>error(new HttpStatusException(status)));
-                })
-                .doOnSuccess(ok -> sent.increment());
+                });
     }
 }

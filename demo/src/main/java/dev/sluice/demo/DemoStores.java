@@ -46,9 +46,4 @@ final class DemoStores {
     static String parkedStreamKey(String subscriber) {
         return "sluice:dlq:{" + subscriber + "}:parked";
     }
-
-    /** Return the Redis stream key of {@code subscriber}'s live letters. */
-    static String streamKey(String subscriber) {
-        return "sluice:dlq:{" + subscriber + "}";
-    }
 }
