@@ -33,8 +33,10 @@ class AlertsWebhookIntegrationTest {
                         .then(Mono.defer(() -> response.status(204).send().then()))))
                 .bindNow();
         String hook = "http://127.0.0.1:" + webhook.port() + "/hook";
-        DemoSettings settings =
-                DemoSettings.serve("127.0.0.1", 0, "redis://" + redis.host() + ":" + redis.port(), null, hook);
+        // a short open wait, so that closing (after calming the downstream) drains the paused inbox quickly
+        DemoSettings settings = DemoSettings.serve(
+                        "127.0.0.1", 0, "redis://" + redis.host() + ":" + redis.port(), null, hook)
+                .withBreakerOpenWait(Duration.ofMillis(300));
         try (DemoRuntime demo = DemoRuntime.start(settings, OutcomeListener.NONE)) {
             demo.chaos.set(new Chaos.Settings(0, 0, true));
 
@@ -57,6 +59,7 @@ class AlertsWebhookIntegrationTest {
             assertThat(json.path("subscriber").asText()).isEqualTo("inventory");
             assertThat(json.path("from").asText()).isEqualTo("CLOSED");
             assertThat(json.path("to").asText()).isEqualTo("OPEN");
+            demo.chaos.set(Chaos.Settings.CALM);
         } finally {
             webhook.disposeNow(Duration.ofSeconds(5));
         }
