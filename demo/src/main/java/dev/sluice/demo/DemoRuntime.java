@@ -46,7 +46,7 @@ final class DemoRuntime implements AutoCloseable {
 
     private DemoRuntime(DemoSettings settings, OutcomeListener listener) throws IOException {
         this.settings = settings;
-        Path dataDir = Path.of("target", "sluice-demo");
+        Path dataDir = settings.dataDir();
         String url = settings.redisUrl();
         if (url == null || url.isBlank()) {
             this.embedded = EmbeddedRedis.start(dataDir.resolve("redis"));
@@ -60,11 +60,11 @@ final class DemoRuntime implements AutoCloseable {
         this.redisUrl = url;
         this.redisClient = RedisClient.create(url);
         this.redis = redisClient.connect();
-        this.rawStore = DemoStores.create(url, dataDir);
+        this.rawStore = DemoStores.create(url, settings.storeKeyPrefix(), dataDir);
         log.info(
                 "Dead letters go to {}",
                 DemoStores.REDIS_BACKED
-                        ? "Redis streams sluice:dlq:{<subscriber>}"
+                        ? "Redis streams " + settings.storeKeyPrefix() + ":dlq:{<subscriber>}"
                         : "the in-memory store (Redis store: issue 5)");
         this.store = listener == OutcomeListener.NONE ? rawStore : new ObservedDeadLetterStore(rawStore, listener);
         this.downstream = Downstream.start(chaos, settings.emailFailureRate());

@@ -1,5 +1,6 @@
 package dev.sluice.demo;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param emailFailureRate share of mail the downstream refuses even when calm
  * @param analyticsWork time analytics spends on each event
  * @param quietAlerts log alerts at debug
+ * @param dataDir local files: the embedded Redis's, and the dead-letter store's journal
+ * @param storeKeyPrefix prefix of the dead-letter store's Redis keys ({@code <prefix>:dlq:{<subscriber>}})
  */
 record DemoSettings(
         String host,
@@ -32,7 +35,14 @@ record DemoSettings(
         Duration breakerOpenWait,
         double emailFailureRate,
         Duration analyticsWork,
-        boolean quietAlerts) {
+        boolean quietAlerts,
+        Path dataDir,
+        String storeKeyPrefix) {
+
+    /** Default directory for local files, relative to the working directory. */
+    static final Path DEFAULT_DATA_DIR = Path.of("target", "sluice-demo");
+    /** Default prefix of the store's Redis keys (DESIGN.md "Dead letters in Redis"). */
+    static final String DEFAULT_KEY_PREFIX = "sluice";
 
     /** The service's settings: redrive after 1 s, 5 s, 30 s; breaker open for 5 s. */
     static DemoSettings serve(
@@ -53,7 +63,9 @@ record DemoSettings(
                 Duration.ofSeconds(5),
                 0.1,
                 Duration.ofMillis(2),
-                false);
+                false,
+                DEFAULT_DATA_DIR,
+                DEFAULT_KEY_PREFIX);
     }
 
     DemoSettings withRedrive(List<Duration> delays, Duration poll, int batch) {
@@ -69,7 +81,9 @@ record DemoSettings(
                 breakerOpenWait,
                 emailFailureRate,
                 analyticsWork,
-                quietAlerts);
+                quietAlerts,
+                dataDir,
+                storeKeyPrefix);
     }
 
     DemoSettings withBreakerOpenWait(Duration wait) {
@@ -85,7 +99,9 @@ record DemoSettings(
                 wait,
                 emailFailureRate,
                 analyticsWork,
-                quietAlerts);
+                quietAlerts,
+                dataDir,
+                storeKeyPrefix);
     }
 
     DemoSettings withQuietAlerts(boolean quiet) {
@@ -101,7 +117,28 @@ record DemoSettings(
                 breakerOpenWait,
                 emailFailureRate,
                 analyticsWork,
-                quiet);
+                quiet,
+                dataDir,
+                storeKeyPrefix);
+    }
+
+    /** Return these settings with the store's local files in {@code dataDir} and its Redis keys under {@code prefix}. */
+    DemoSettings withStore(Path dataDir, String prefix) {
+        return new DemoSettings(
+                host,
+                port,
+                redisUrl,
+                adminToken,
+                webhookUrl,
+                redriveDelays,
+                redrivePoll,
+                redriveBatch,
+                breakerOpenWait,
+                emailFailureRate,
+                analyticsWork,
+                quietAlerts,
+                dataDir,
+                prefix);
     }
 
     private static @Nullable String blankToNull(@Nullable String value) {

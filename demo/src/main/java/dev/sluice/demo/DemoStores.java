@@ -14,6 +14,7 @@ import java.nio.file.Path;
  *
  * <pre>{@code
  * return RedisDeadLetterStore.builder(redisUrl)
+ *         .keyPrefix(keyPrefix)
  *         .journalPath(dataDir.resolve("dead-letters.journal"))
  *         .build();
  * }</pre>
@@ -35,15 +36,18 @@ final class DemoStores {
      * Create the dead-letter store.
      *
      * @param redisUrl the Redis the demo uses (embedded or {@code SLUICE_REDIS_URL})
-     * @param dataDir a directory for local files (the Redis store's journal)
+     * @param keyPrefix prefix of the store's Redis keys (tests pass their own, so runs never share keys)
+     * @param dataDir a directory of this runtime's own for local files (the Redis store's journal)
      */
-    static DeadLetterStore create(String redisUrl, Path dataDir) {
-        // WIRING POINT (issue 5): return RedisDeadLetterStore.builder(redisUrl).journalPath(...).build();
+    static DeadLetterStore create(String redisUrl, String keyPrefix, Path dataDir) {
+        // WIRING POINT (issue 5):
+        // return RedisDeadLetterStore.builder(redisUrl).keyPrefix(keyPrefix)
+        //         .journalPath(dataDir.resolve("dead-letters.journal")).build();
         return InMemoryDeadLetterStore.create(IN_MEMORY_CAPACITY);
     }
 
     /** Return the Redis stream key of {@code subscriber}'s parked letters (DESIGN.md "Dead letters in Redis"). */
-    static String parkedStreamKey(String subscriber) {
-        return "sluice:dlq:{" + subscriber + "}:parked";
+    static String parkedStreamKey(String keyPrefix, String subscriber) {
+        return keyPrefix + ":dlq:{" + subscriber + "}:parked";
     }
 }

@@ -53,6 +53,9 @@ final class Scenario {
     private final AtomicReference<String> phase = new AtomicReference<>("starting");
     private final LongAdder published = new LongAdder();
 
+    /** Key prefix of the scenario's letters when run from the command line: apart from a served demo's. */
+    static final String KEY_PREFIX = "sluice-scenario";
+
     Scenario(DemoSettings settings, Params params) {
         this.settings = settings.withRedrive(params.redriveDelays(), Duration.ofMillis(200), 2000)
                 .withBreakerOpenWait(Duration.ofSeconds(1))

@@ -72,7 +72,10 @@ final class ScenarioCommand implements Callable<Integer> {
         }
         Scenario.Params params =
                 new Scenario.Params(events, rate, durations(redriveDelays), duration(settleTimeout), progress);
-        ScenarioReport result = new Scenario(options.settings(), params).run();
+        // its own journal directory and Redis keys, so it can run beside a served demo on the same Redis
+        DemoSettings settings =
+                options.settings().withStore(DemoSettings.DEFAULT_DATA_DIR.resolve("scenario"), Scenario.KEY_PREFIX);
+        ScenarioReport result = new Scenario(settings, params).run();
         System.out.println(result.table());
         if (report != null) {
             java.nio.file.Files.writeString(report, result.json().toPrettyString());

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.testsupport.RedisExtension;
 import dev.sluice.testsupport.TestRedis;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -21,7 +23,7 @@ import reactor.netty.http.server.HttpServer;
 class AlertsWebhookIntegrationTest {
 
     @Test
-    void breakerOpeningIsPostedToTheWebhook(TestRedis redis) throws Exception {
+    void breakerOpeningIsPostedToTheWebhook(TestRedis redis, @TempDir Path dir) throws Exception {
         Queue<String> received = new ConcurrentLinkedQueue<>();
         DisposableServer webhook = HttpServer.create()
                 .host("127.0.0.1")
@@ -36,7 +38,8 @@ class AlertsWebhookIntegrationTest {
         // a short open wait, so that closing (after calming the downstream) drains the paused inbox quickly
         DemoSettings settings = DemoSettings.serve(
                         "127.0.0.1", 0, "redis://" + redis.host() + ":" + redis.port(), null, hook)
-                .withBreakerOpenWait(Duration.ofMillis(300));
+                .withBreakerOpenWait(Duration.ofMillis(300))
+                .withStore(dir, TestStores.prefix(redis));
         try (DemoRuntime demo = DemoRuntime.start(settings, OutcomeListener.NONE)) {
             demo.chaos.set(new Chaos.Settings(0, 0, true));
 

@@ -8,6 +8,7 @@ import dev.sluice.bus.SubscriberStats;
 import dev.sluice.testsupport.FaultProxy;
 import dev.sluice.testsupport.RedisExtension;
 import dev.sluice.testsupport.TestRedis;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
 
@@ -30,9 +32,15 @@ class DemoApiIntegrationTest {
     private static DemoRuntime demo;
     private static int port;
 
+    @TempDir
+    static Path dir;
+
     @BeforeAll
     static void start(TestRedis redis) throws Exception {
-        demo = DemoRuntime.start(settings("redis://" + redis.host() + ":" + redis.port()), OutcomeListener.NONE);
+        demo = DemoRuntime.start(
+                settings("redis://" + redis.host() + ":" + redis.port())
+                        .withStore(dir.resolve("main"), TestStores.prefix(redis)),
+                OutcomeListener.NONE);
         port = demo.port();
     }
 
@@ -263,7 +271,9 @@ class DemoApiIntegrationTest {
     void healthIs503AndPublishIs503WhenThingsAreDown(TestRedis redis) throws Exception {
         try (FaultProxy proxy = FaultProxy.start(redis.host(), redis.port());
                 DemoRuntime other = DemoRuntime.start(
-                        settings("redis://" + proxy.host() + ":" + proxy.port()), OutcomeListener.NONE)) {
+                        settings("redis://" + proxy.host() + ":" + proxy.port())
+                                .withStore(dir.resolve("other"), TestStores.prefix(redis)),
+                        OutcomeListener.NONE)) {
             proxy.cut();
             HttpReply health = HttpReply.call(other.port(), "GET", "/health");
             other.bus.close(Duration.ofSeconds(5)).block(Duration.ofSeconds(10));

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.testsupport.RedisExtension;
 import dev.sluice.testsupport.TestRedis;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A small scenario (2,000 orders at 500/s, so about 4 s of traffic; redrive after 200 ms, 400 ms, 1 s) end to end,
@@ -20,9 +22,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ScenarioIntegrationTest {
 
     @Test
-    void accountingHoldsThroughOutageAndRecoveryAndHopelessMailEndsParked(TestRedis redis) throws Exception {
+    void accountingHoldsThroughOutageAndRecoveryAndHopelessMailEndsParked(TestRedis redis, @TempDir Path dir)
+            throws Exception {
         String url = "redis://" + redis.host() + ":" + redis.port();
-        DemoSettings settings = DemoSettings.serve("127.0.0.1", 0, url, null, null);
+        String prefix = TestStores.prefix(redis);
+        DemoSettings settings =
+                DemoSettings.serve("127.0.0.1", 0, url, null, null).withStore(dir, prefix);
         Scenario.Params params = new Scenario.Params(
                 2000,
                 500,
@@ -50,7 +55,7 @@ class ScenarioIntegrationTest {
         if (DemoStores.REDIS_BACKED) { // WIRING POINT (issue 5): true once DemoStores returns the Redis store
             try (StatefulRedisConnection<String, String> connection =
                     redis.client().connect()) {
-                assertThat(connection.sync().xlen(DemoStores.parkedStreamKey(Subscribers.EMAIL)))
+                assertThat(connection.sync().xlen(DemoStores.parkedStreamKey(prefix, Subscribers.EMAIL)))
                         .isEqualTo(email.lettersParked());
             }
         }
