@@ -1,10 +1,12 @@
 package dev.sluice.demo;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.BiFunction;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -12,30 +14,50 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * The demo's HTTP API on Reactor Netty. For now it serves {@code GET /health}: {@code 200} with
- * {@code {"status":"UP","redis":"UP"}} when Redis answers a {@code PING} within 1 s, else {@code 503}.
- *
- * <p>Never blocks a Netty thread: Redis is reached through Lettuce's reactive API.
+ * The demo's HTTP API on Reactor Netty: the route table, and one place that turns errors into {@code
+ * application/problem+json} ({@link Problem}; anything unexpected is a {@code 500} whose body names no internals, and
+ * the log has the stack trace). Never blocks a Netty thread.
  */
 final class DemoServer implements AutoCloseable {
 
-    private static final Duration REDIS_PING_TIMEOUT = Duration.ofSeconds(1);
+    private static final Logger log = LoggerFactory.getLogger(DemoServer.class);
 
-    private final StatefulRedisConnection<String, String> redis;
     private final DisposableServer server;
 
-    private DemoServer(StatefulRedisConnection<String, String> redis, String host, int port) {
-        this.redis = redis;
+    private DemoServer(DemoRuntime runtime, String host, int port) {
+        AdminAuth admin = new AdminAuth(runtime.settings.adminToken());
+        Set<String> subscribers =
+                new LinkedHashSet<>(runtime.subscribers.handles().keySet());
+        EventRoutes events = new EventRoutes(runtime.bus);
+        DeadLetterRoutes letters = new DeadLetterRoutes(runtime.bus, subscribers, admin);
+        OpsRoutes ops = new OpsRoutes(runtime, admin);
+        StatusRoutes status = new StatusRoutes(runtime);
         this.server = HttpServer.create()
                 .host(host)
                 .port(port)
-                .route(routes -> routes.get("/health", this::health))
+                .route(routes -> routes.post("/events/{type}", guarded(events::publish))
+                        .get("/dead-letters", guarded(letters::list))
+                        .post("/dead-letters/{subscriber}/redrive", guarded(letters::redrive))
+                        .get("/dead-letters/{subscriber}/{id}", guarded(letters::get))
+                        .delete("/dead-letters/{subscriber}/{id}", guarded(letters::delete))
+                        .get("/health", guarded(ops::health))
+                        .get("/metrics", guarded(ops::metrics))
+                        .get("/chaos", guarded(ops::chaos))
+                        .post("/chaos", guarded(ops::setChaos))
+                        .get("/status", guarded(status::page))
+                        .get("/", guarded(status::page))
+                        .get("/status/stream", guarded(status::stream))
+                        .route(
+                                request -> true,
+                                guarded((request, response) -> Mono.error(Problem.notFound("no " + request.method()
+                                                + " " + request.fullPath() + "; see GET /status for the API")
+                                        .raise()))))
                 .bindNow();
     }
 
-    /** Bind the server on {@code host:port} ({@code 0} for a free port), using {@code client} for Redis. */
-    static DemoServer start(RedisClient client, String host, int port) {
-        return new DemoServer(client.connect(), host, port);
+    /** Bind the API on {@code host:port} ({@code 0} for a free port). */
+    static DemoServer start(DemoRuntime runtime, String host, int port) {
+        return new DemoServer(runtime, host, port);
     }
 
     int port() {
@@ -46,19 +68,18 @@ final class DemoServer implements AutoCloseable {
         return server.host();
     }
 
-    private Mono<Void> health(HttpServerRequest request, HttpServerResponse response) {
-        return redis.reactive()
-                .ping()
-                .timeout(REDIS_PING_TIMEOUT)
-                .map(pong -> true)
-                .onErrorResume(e -> Mono.just(false))
-                .flatMap(up -> response.status(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)
-                        .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                        .sendString(Mono.just(
-                                up
-                                        ? "{\"status\":\"UP\",\"redis\":\"UP\"}"
-                                        : "{\"status\":\"DOWN\",\"redis\":\"DOWN\"}"))
-                        .then());
+    private static BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> guarded(
+            BiFunction<HttpServerRequest, HttpServerResponse, Mono<Void>> handler) {
+        return (request, response) -> Mono.defer(() -> handler.apply(request, response))
+                .onErrorResume(error -> {
+                    if (error instanceof Problem.Raised raised) {
+                        return raised.problem().send(request, response);
+                    }
+                    log.error("{} {} failed", request.method(), request.fullPath(), error);
+                    return new Problem(
+                                    500, "Internal Server Error", "the demo could not handle this request; see its log")
+                            .send(request, response);
+                });
     }
 
     /** Wait until the server is closed; for {@code main} only, never on a Reactor or Netty thread. */
@@ -69,6 +90,5 @@ final class DemoServer implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
-        redis.close();
     }
 }

@@ -1,0 +1,51 @@
+package dev.sluice.demo;
+
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
+
+/** Options shared by {@code serve} and {@code scenario} (a picocli mixin); each has an environment variable. */
+final class DemoOptions {
+
+    @Option(
+            names = "--port",
+            defaultValue = "${env:SLUICE_PORT:-8080}",
+            description = "HTTP port (env SLUICE_PORT, default ${DEFAULT-VALUE}); 0 picks a free one.")
+    int port = 8080;
+
+    @Option(
+            names = "--host",
+            defaultValue = "${env:SLUICE_HOST:-127.0.0.1}",
+            description = "Address to bind (env SLUICE_HOST, default ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(
+            names = "--redis-url",
+            defaultValue = "${env:SLUICE_REDIS_URL}",
+            description = "Redis URI (env SLUICE_REDIS_URL); without it an embedded Redis is started.")
+    @Nullable
+    String redisUrl;
+
+    @Option(
+            names = "--admin-token",
+            defaultValue = "${env:SLUICE_ADMIN_TOKEN}",
+            description = "Bearer token required by /chaos, redrive and delete (env SLUICE_ADMIN_TOKEN); none: open.")
+    @Nullable
+    String adminToken;
+
+    @Option(
+            names = "--webhook-url",
+            defaultValue = "${env:SLUICE_WEBHOOK_URL}",
+            description = "Where alerts are POSTed as JSON (env SLUICE_WEBHOOK_URL); none: they are logged.")
+    @Nullable
+    String webhookUrl;
+
+    @Option(
+            names = "--blockhound",
+            description = "Install BlockHound (with Sluice's integration): a blocking call on a Reactor or Netty "
+                    + "thread is logged loudly and fails it.")
+    boolean blockhound;
+
+    DemoSettings settings() {
+        return DemoSettings.serve(host, port, redisUrl, adminToken, webhookUrl);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.sluice.demo;
+
+import dev.sluice.bus.BusMetrics;
+import dev.sluice.bus.DeadLetterStore;
+import dev.sluice.bus.EventBus;
+import dev.sluice.policy.PolicyMetrics;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running demo: Redis (embedded unless a URL is given), the dead-letter store, the chaos-controlled downstream,
+ * the bus and its subscribers, the meter registry, and the HTTP API. Started and closed on a plain thread (main, a
+ * test), never on a Reactor or Netty thread.
+ */
+final class DemoRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoRuntime.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    final DemoSettings settings;
+    final Chaos chaos = new Chaos();
+    final EventBus bus;
+    final DeadLetterStore store;
+    final Subscribers subscribers;
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final RecentFailures recentFailures;
+    final Alerts alerts;
+    final StatefulRedisConnection<String, String> redis;
+    final String redisUrl;
+
+    private final @Nullable EmbeddedRedis embedded;
+    private final RedisClient redisClient;
+    private final DeadLetterStore rawStore;
+    private final Downstream downstream;
+    final DownstreamClient downstreamClient;
+    private final DemoServer server;
+
+    private DemoRuntime(DemoSettings settings, OutcomeListener listener) throws IOException {
+        this.settings = settings;
+        Path dataDir = settings.dataDir();
+        String url = settings.redisUrl();
+        if (url == null || url.isBlank()) {
+            this.embedded = EmbeddedRedis.start(dataDir.resolve("redis"));
+            url = embedded.url();
+            log.info(
+                    "No SLUICE_REDIS_URL given: started an embedded Redis at {} (its data is lost when it stops)", url);
+        } else {
+            this.embedded = null;
+            log.info("Using the Redis at {} (SLUICE_REDIS_URL)", redacted(url));
+        }
+        this.redisUrl = url;
+        this.redisClient = RedisClient.create(url);
+        this.redis = redisClient.connect();
+        this.rawStore = DemoStores.create(url, settings.storeKeyPrefix(), dataDir);
+        log.info(
+                "Dead letters go to {}",
+                DemoStores.REDIS_BACKED
+                        ? "Redis streams " + settings.storeKeyPrefix() + ":dlq:{<subscriber>}"
+                        : "the in-memory store (Redis store: issue 5)");
+        this.store = listener == OutcomeListener.NONE ? rawStore : new ObservedDeadLetterStore(rawStore, listener);
+        this.downstream = Downstream.start(chaos, settings.emailFailureRate());
+        this.downstreamClient = new DownstreamClient(downstream.baseUrl());
+        this.alerts = new Alerts(settings.webhookUrl(), settings.quietAlerts());
+        this.bus = EventBus.builder()
+                .deadLetterStore(store)
+                .instance("sluice-demo")
+                .build();
+        this.recentFailures = new RecentFailures(bus);
+        this.subscribers = Subscribers.subscribe(bus, settings, downstreamClient, alerts, listener);
+        BusMetrics.of(bus).bindTo(registry);
+        PolicyMetrics.of(subscribers.policies()).bindTo(registry);
+        if (rawStore instanceof MeterBinder binder) {
+            binder.bindTo(registry);
+        }
+        this.server = DemoServer.start(this, settings.host(), settings.port());
+        log.info(
+                "Downstream inventory/mail service on {}; alerts go to {}",
+                downstream.baseUrl(),
+                settings.webhookUrl() == null ? "the log" : "SLUICE_WEBHOOK_URL");
+    }
+
+    /** Start everything; {@code listener} hears the order subscribers' outcomes. */
+    static DemoRuntime start(DemoSettings settings, OutcomeListener listener) throws IOException {
+        return new DemoRuntime(settings, listener);
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    String baseUrl() {
+        return "http://" + server.host() + ":" + server.port();
+    }
+
+    /** Wait until the HTTP server is closed; for {@code main} only. */
+    void awaitClose() {
+        server.awaitClose();
+    }
+
+    @Override
+    public void close() {
+        log.info(
+                "Stopping: HTTP first, then the bus drains its inboxes (up to {}; the rest become SHUTDOWN letters)",
+                CLOSE_TIMEOUT);
+        server.close();
+        bus.close(CLOSE_TIMEOUT).block(CLOSE_TIMEOUT.plusSeconds(5));
+        recentFailures.close();
+        downstreamClient.close();
+        downstream.close();
+        if (rawStore instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("Could not close the dead-letter store", e);
+            }
+        }
+        redis.close();
+        redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                log.warn("Could not stop the embedded Redis", e);
+            }
+        }
+    }
+
+    private static String redacted(String url) {
+        return url.replaceAll("//[^@/]*@", "//***@");
+    }
+}

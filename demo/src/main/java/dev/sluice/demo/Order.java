@@ -1,0 +1,55 @@
+package dev.sluice.demo;
+
+import dev.sluice.bus.EventType;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The demo's one business event: a customer placed an order for {@code quantity} of {@code sku}. Read from JSON as
+ * posted to {@code POST /events/order.placed}; Jackson may leave a missing field null, which {@link #violation} then
+ * reports.
+ *
+ * @param orderId the order's id, also the event key (events of one order are handled in order)
+ * @param customerEmail where the confirmation goes; mail to {@code @bounce.example} never arrives
+ * @param sku the stock-keeping unit, e.g. {@code SKU-7}
+ * @param quantity how many, 1 to 1000
+ */
+public record Order(@Nullable String orderId, @Nullable String customerEmail, @Nullable String sku, int quantity) {
+
+    /** The event type: keyed by order id, validated by {@link #violation}. */
+    public static final EventType<Order> PLACED =
+            EventType.of("order.placed", Order.class).withKey(Order::orderId).withValidator(Order::violation);
+
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    private static final int MAX_FIELD = 200;
+
+    /** Return what is wrong with {@code order}, or null if it is valid. */
+    static @Nullable String violation(Order order) {
+        if (blank(order.orderId)) {
+            return "orderId is required";
+        }
+        if (blank(order.sku)) {
+            return "sku is required";
+        }
+        if (order.customerEmail == null || !EMAIL.matcher(order.customerEmail).matches()) {
+            return "customerEmail must be an e-mail address, but was " + quoted(order.customerEmail);
+        }
+        if (order.orderId.length() > MAX_FIELD
+                || order.sku.length() > MAX_FIELD
+                || order.customerEmail.length() > MAX_FIELD) {
+            return "orderId, sku and customerEmail must be at most " + MAX_FIELD + " characters";
+        }
+        if (order.quantity < 1 || order.quantity > 1000) {
+            return "quantity must be in 1..1000, but was " + order.quantity;
+        }
+        return null;
+    }
+
+    private static boolean blank(@Nullable String value) {
+        return value == null || value.isBlank();
+    }
+
+    private static String quoted(@Nullable String value) {
+        return value == null ? "null" : "'" + value + "'";
+    }
+}

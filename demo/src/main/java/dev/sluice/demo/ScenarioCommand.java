@@ -1,0 +1,118 @@
+package dev.sluice.demo;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code scenario}: run the scripted story (steady → outage → recovery) against a freshly started demo, print the
+ * report and optionally write it as JSON. Exit code 0 only if the accounting invariant holds for every subscriber (and,
+ * with {@code --blockhound}, nothing blocked).
+ */
+@Command(
+        name = "scenario",
+        mixinStandardHelpOptions = true,
+        description = "Run steady traffic, a downstream outage and the recovery; print the report.")
+final class ScenarioCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ScenarioCommand.class);
+
+    @Mixin
+    DemoOptions options = new DemoOptions();
+
+    @Option(names = "--events", defaultValue = "50000", description = "Orders to publish (default ${DEFAULT-VALUE}).")
+    int events;
+
+    @Option(
+            names = "--rate",
+            defaultValue = "5000",
+            description = "Target orders per second (default ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--report", description = "Write the report as JSON to this file.")
+    @Nullable
+    Path report;
+
+    @Option(
+            names = "--redrive-delays",
+            defaultValue = "1s,2s,5s",
+            description = "Scheduled redrive delays, comma-separated (default ${DEFAULT-VALUE}).")
+    String redriveDelays = "1s,2s,5s";
+
+    @Option(
+            names = "--settle-timeout",
+            defaultValue = "120s",
+            description = "Longest wait for the backlog and the redrives to settle (default ${DEFAULT-VALUE}).")
+    String settleTimeout = "120s";
+
+    @Option(
+            names = "--progress",
+            negatable = true,
+            defaultValue = "true",
+            description = "Show a progress bar (--no-progress: none).")
+    boolean progress = true;
+
+    @Override
+    public Integer call() throws Exception {
+        if (events < 10 || rate < 1) {
+            throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(this), "--events must be >= 10 and --rate >= 1");
+        }
+        if (options.blockhound) {
+            BlockHoundMode.install();
+        }
+        Scenario.Params params =
+                new Scenario.Params(events, rate, durations(redriveDelays), duration(settleTimeout), progress);
+        // its own journal directory and Redis keys, so it can run beside a served demo on the same Redis
+        DemoSettings settings =
+                options.settings().withStore(DemoSettings.DEFAULT_DATA_DIR.resolve("scenario"), Scenario.KEY_PREFIX);
+        ScenarioReport result = new Scenario(settings, params).run();
+        System.out.println(result.table());
+        if (report != null) {
+            java.nio.file.Files.writeString(report, result.json().toPrettyString());
+            log.info("Report written to {}", report.toAbsolutePath());
+        }
+        if (!result.passed()) {
+            log.error("Scenario FAILED: {}", result.verdict());
+            return 1;
+        }
+        log.info("Scenario passed: {}", result.verdict());
+        return 0;
+    }
+
+    static List<Duration> durations(String text) {
+        List<Duration> list = new ArrayList<>();
+        for (String part : text.split(",")) {
+            list.add(duration(part.trim()));
+        }
+        return list;
+    }
+
+    /** Parse {@code 250ms}, {@code 2s}, {@code 1m}. */
+    static Duration duration(String text) {
+        String t = text.toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error below
+        }
+        throw new IllegalArgumentException("not a duration like 250ms, 2s or 1m: '" + text + "'");
+    }
+}
