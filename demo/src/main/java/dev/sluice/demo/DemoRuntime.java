@@ -61,11 +61,7 @@ final class DemoRuntime implements AutoCloseable {
         this.redisClient = RedisClient.create(url);
         this.redis = redisClient.connect();
         this.rawStore = DemoStores.create(url, settings.storeKeyPrefix(), dataDir);
-        log.info(
-                "Dead letters go to {}",
-                DemoStores.REDIS_BACKED
-                        ? "Redis streams " + settings.storeKeyPrefix() + ":dlq:{<subscriber>}"
-                        : "the in-memory store (Redis store: issue 5)");
+        log.info("Dead letters go to the Redis streams {}:dlq:{<subscriber>}", settings.storeKeyPrefix());
         this.store = listener == OutcomeListener.NONE ? rawStore : new ObservedDeadLetterStore(rawStore, listener);
         this.downstream = Downstream.start(chaos, settings.emailFailureRate());
         this.downstreamClient = new DownstreamClient(downstream.baseUrl());

@@ -212,6 +212,6 @@ final class Scenario {
                 settled,
                 BlockHoundMode.installed(),
                 BlockHoundMode.blockingCalls() - blockingBefore,
-                DemoStores.REDIS_BACKED);
+                "Redis streams " + settings.storeKeyPrefix() + ":dlq:{<subscriber>}");
     }
 }

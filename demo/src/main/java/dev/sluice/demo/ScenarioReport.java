@@ -30,7 +30,7 @@ record ScenarioReport(
         boolean settled,
         boolean blockhound,
         long blockingCalls,
-        boolean redisStore) {
+        String deadLetters) {
 
     /**
      * One subscriber's line.
@@ -166,7 +166,7 @@ record ScenarioReport(
         out.append(String.format(
                 Locale.ROOT,
                 "%nDead letters kept in: %s. --blockhound: %s.%nInvariant: %s%n",
-                redisStore ? "Redis streams" : "the in-memory store (Redis store not wired yet)",
+                deadLetters,
                 blockhound ? blockingCalls + " blocking call(s)" : "off",
                 verdict()));
         return out.toString();
@@ -183,7 +183,7 @@ record ScenarioReport(
                 .put("settled", settled)
                 .put("blockhound", blockhound)
                 .put("blockingCalls", blockingCalls)
-                .put("redisStore", redisStore)
+                .put("deadLetters", deadLetters)
                 .put("passed", passed())
                 .put("verdict", verdict());
         json.putObject("latencyMs")

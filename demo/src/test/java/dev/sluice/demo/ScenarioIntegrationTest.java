@@ -52,12 +52,9 @@ class ScenarioIntegrationTest {
         assertThat(report.breakerTransitions()).as(report.table()).contains("CLOSED->OPEN");
         assertThat(report.latency()[3]).isEqualTo(2000L * Subscribers.ORDER_SUBSCRIBERS.size());
         assertThat(report.json().path("passed").asBoolean()).isTrue();
-        if (DemoStores.REDIS_BACKED) { // WIRING POINT (issue 5): true once DemoStores returns the Redis store
-            try (StatefulRedisConnection<String, String> connection =
-                    redis.client().connect()) {
-                assertThat(connection.sync().xlen(DemoStores.parkedStreamKey(prefix, Subscribers.EMAIL)))
-                        .isEqualTo(email.lettersParked());
-            }
+        try (StatefulRedisConnection<String, String> connection = redis.client().connect()) {
+            assertThat(connection.sync().xlen(DemoStores.parkedStreamKey(prefix, Subscribers.EMAIL)))
+                    .isEqualTo(email.lettersParked());
         }
     }
 
