@@ -726,7 +726,9 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         /**
          * Set the Jackson mapper for payloads and headers (default: {@code new ObjectMapper()}). Do not enable
          * polymorphic default typing on it: letters are data from outside the process, and a mapper that instantiates
-         * classes named in the JSON turns them into a gadget-chain risk.
+         * classes named in the JSON turns them into a gadget-chain risk. Configure it before {@link #build()}: the store
+         * takes its writers from it then, as Jackson recommends (a mapper's configuration is not meant to change once
+         * in use).
          */
         public Builder objectMapper(com.fasterxml.jackson.databind.ObjectMapper objectMapper) {
             this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
