@@ -5,6 +5,7 @@ import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.redis.RedisDeadLetterStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import java.io.IOException;
@@ -82,6 +83,7 @@ public class DeadLetterBenchmark {
         long written;
         long next;
         String payloadJson;
+        String writeScriptSha;
 
         @Setup(Level.Trial)
         public void start() throws IOException {
@@ -108,21 +110,24 @@ public class DeadLetterBenchmark {
             if (payloadJson.length() < 190 || payloadJson.length() > 210) {
                 throw new IllegalStateException("payload should be ~200 bytes of JSON, is " + payloadJson.length());
             }
+            writeScriptSha = raw.sync().scriptLoad(writeScriptSource());
         }
 
         @TearDown(Level.Iteration)
         public void checkNothingLost() {
             long raws = raw.sync().xlen(RAW_STREAM);
             long stored = raw.sync().xlen("store:dlq:{" + SUBSCRIBER + "}");
-            if (raws + stored != written) {
-                throw new IllegalStateException(
-                        "lost letters: wrote " + written + ", Redis holds " + raws + " raw + " + stored + " stored");
+            long scripted = raw.sync().xlen(SCRIPT_KEYS[0]);
+            if (raws + stored + scripted != written) {
+                throw new IllegalStateException("lost letters: wrote " + written + ", Redis holds " + raws + " raw + "
+                        + stored + " stored + " + scripted + " scripted");
             }
             if (store.pending() != 0 || store.journaled() != 0) {
                 throw new IllegalStateException("the store has " + store.pending() + " letters pending, "
                         + store.journaled() + " journaled: Redis did not acknowledge them in time");
             }
             raw.sync().del(RAW_STREAM);
+            raw.sync().del(SCRIPT_KEYS);
             Long purged = store.purge(SUBSCRIBER).block(Duration.ofSeconds(30));
             if (purged == null || purged != stored) {
                 throw new IllegalStateException("purged " + purged + " letters, expected " + stored);
@@ -154,6 +159,38 @@ public class DeadLetterBenchmark {
         redis.next += BATCH;
         Flux.range(0, BATCH)
                 .flatMap(i -> commands.xadd(RAW_STREAM, entry(redis.payloadJson, "L" + (first + i))), IN_FLIGHT)
+                .blockLast(Duration.ofSeconds(60));
+        redis.written += BATCH;
+    }
+
+    static final String[] SCRIPT_KEYS = {
+        "script:dlq:{" + SUBSCRIBER + "}",
+        "script:dlq:{" + SUBSCRIBER + "}:ids",
+        "script:dlq:{" + SUBSCRIBER + "}:due",
+        "script:dlq:{" + SUBSCRIBER + "}:leases"
+    };
+
+    /**
+     * Diagnostic, not part of the target: the store's own write script run with Lettuce's reactive {@code EVALSHA},
+     * its arguments built like the baseline's entry (payload already JSON), {@value #IN_FLIGHT} in flight. Its gap to
+     * {@link #rawLettucePipelinedXadd} is what the script costs (Redis running Lua, one reply more to decode); its gap
+     * to {@link #sluiceStore} is the store's own Java work (Jackson, timestamps, Reactor, bookkeeping).
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void writeScriptOnly(Redis redis) {
+        RedisReactiveCommands<String, String> commands = redis.raw.reactive();
+        long first = redis.next;
+        redis.next += BATCH;
+        Flux.range(0, BATCH)
+                .flatMap(
+                        i -> commands.<Long>evalsha(
+                                        redis.writeScriptSha,
+                                        ScriptOutputType.INTEGER,
+                                        SCRIPT_KEYS,
+                                        scriptArgs(redis.payloadJson, "L" + (first + i)))
+                                .next(),
+                        IN_FLIGHT)
                 .blockLast(Duration.ofSeconds(60));
         redis.written += BATCH;
     }
@@ -215,6 +252,37 @@ public class DeadLetterBenchmark {
         body.put("redrive_count", "0");
         body.put("instance", "instance-a");
         return body;
+    }
+
+    /** The write script's arguments for {@link #entry}: letter id, no due time, no MAXLEN, then the fields. */
+    static String[] scriptArgs(String payloadJson, String letterId) {
+        Map<String, String> body = entry(payloadJson, letterId);
+        String[] args = new String[3 + body.size() * 2];
+        args[0] = letterId;
+        args[1] = "";
+        args[2] = "0";
+        int i = 3;
+        for (Map.Entry<String, String> field : body.entrySet()) {
+            args[i++] = field.getKey();
+            args[i++] = field.getValue();
+        }
+        return args;
+    }
+
+    /** The store's write script, read from its package-private enum so the diagnostic runs exactly what it runs. */
+    private static String writeScriptSource() {
+        try {
+            Class<?> scripts = Class.forName("dev.sluice.bus.redis.Scripts");
+            Object write = Stream.of(scripts.getEnumConstants())
+                    .filter(script -> ((Enum<?>) script).name().equals("WRITE"))
+                    .findFirst()
+                    .orElseThrow();
+            java.lang.reflect.Method source = scripts.getDeclaredMethod("source");
+            source.setAccessible(true);
+            return (String) source.invoke(write);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the store's write script", e);
+        }
     }
 
     private static String stackTrace() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterReason;
 import java.io.IOException;
@@ -49,11 +50,16 @@ final class LetterCodec {
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
 
     private final ObjectMapper mapper;
+    // built once: ObjectMapper.writeValueAsString builds its writer configuration on every call
+    private final ObjectWriter payloadWriter;
+    private final ObjectWriter headersWriter;
     private final int maxPayloadBytes;
     private final int maxStackTraceBytes;
 
     LetterCodec(ObjectMapper mapper, int maxPayloadBytes, int maxStackTraceBytes) {
         this.mapper = mapper;
+        this.payloadWriter = mapper.writer();
+        this.headersWriter = mapper.writerFor(HEADERS);
         this.maxPayloadBytes = maxPayloadBytes;
         this.maxStackTraceBytes = maxStackTraceBytes;
     }
@@ -70,7 +76,7 @@ final class LetterCodec {
             payload = json.json(); // read back from Redis (a redrive's replace): store as it was
         } else {
             try {
-                payload = Truncation.truncate(mapper.writeValueAsString(letter.payload()), maxPayloadBytes);
+                payload = Truncation.truncate(payloadWriter.writeValueAsString(letter.payload()), maxPayloadBytes);
             } catch (JsonProcessingException | RuntimeException e) {
                 payload = jsonString(Truncation.truncate(describe(letter.payload()), maxPayloadBytes));
                 stored = serializationFailed(letter, e);
@@ -86,9 +92,9 @@ final class LetterCodec {
         i = put(fields, i, "subscriber", stored.subscriber());
         i = put(fields, i, "payload", payload);
         i = put(fields, i, "headers", headersJson(stored.headers()));
-        i = put(fields, i, "published_at", stored.publishedAt().toString());
-        i = put(fields, i, "dead_lettered_at", stored.deadLetteredAt().toString());
-        i = put(fields, i, "last_failed_at", stored.lastFailedAt().toString());
+        i = put(fields, i, "published_at", IsoInstant.format(stored.publishedAt()));
+        i = put(fields, i, "dead_lettered_at", IsoInstant.format(stored.deadLetteredAt()));
+        i = put(fields, i, "last_failed_at", IsoInstant.format(stored.lastFailedAt()));
         i = put(fields, i, "reason", stored.reason().name());
         i = put(fields, i, "error_class", orEmpty(stored.errorClass()));
         i = put(fields, i, "error_message", Truncation.truncate(orEmpty(stored.errorMessage()), maxStackTraceBytes));
@@ -204,7 +210,7 @@ final class LetterCodec {
             return "{}";
         }
         try {
-            return mapper.writeValueAsString(headers);
+            return headersWriter.writeValueAsString(headers);
         } catch (JsonProcessingException e) {
             // a Map<String, String> always serializes unless the user's mapper is configured against it
             throw new IllegalStateException("the store's ObjectMapper cannot write headers " + headers, e);

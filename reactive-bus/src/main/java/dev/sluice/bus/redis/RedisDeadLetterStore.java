@@ -3,18 +3,11 @@ package dev.sluice.bus.redis;
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterQuery;
 import dev.sluice.bus.DeadLetterStore;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
-import io.lettuce.core.codec.StringCodec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,13 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -119,55 +106,34 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     public static final long DEFAULT_MAX_LENGTH = 0;
 
     private static final Logger log = LoggerFactory.getLogger(RedisDeadLetterStore.class);
-    private static final int PAGE = 200;
-    private static final int REPLAY_CONCURRENCY = 64;
 
     private final String keyPrefix;
-    private final String maxLength;
     private final Duration commandTimeout;
-    private final Duration replayInterval;
-    private final Clock clock;
     private final LetterCodec codec;
     private final Journal journal;
-    private final RedisClient client;
-    private final RedisURI uri;
-    private final boolean ownsClient;
-
-    private final Mono<RedisReactiveCommands<String, String>> redis;
-    private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection =
-            new AtomicReference<>();
-    private volatile @Nullable RedisReactiveCommands<String, String> ready;
-    private final ConcurrentMap<String, Subscriber> subscribers = new ConcurrentHashMap<>();
-    private final AtomicLong inFlight = new AtomicLong();
-    private final LongAdder writeErrors = new LongAdder();
-    private final LongAdder trimmed = new LongAdder();
-    private final AtomicReference<@Nullable MeterRegistry> meters = new AtomicReference<>();
-    private volatile @Nullable RedisProblem redisProblem;
+    private final RedisConnection redis;
+    private final RedisStatus status;
+    private final Subscribers subscribers;
+    private final LetterWriter writer;
+    private final LetterScan scan;
+    private final String maxLength;
     private volatile boolean closed;
     private final Mono<Void> closing;
     private final Disposable loop;
 
     private RedisDeadLetterStore(Builder builder, RedisClient client, boolean ownsClient) {
         this.keyPrefix = builder.keyPrefix;
-        this.maxLength = Long.toString(builder.maxLength);
         this.commandTimeout = builder.commandTimeout;
-        this.replayInterval = builder.replayInterval;
-        this.clock = builder.clock;
+        this.maxLength = Long.toString(builder.maxLength);
         this.codec = new LetterCodec(builder.objectMapper, builder.maxPayloadBytes, builder.maxStackTraceBytes);
         this.journal = new Journal(builder.journalPath, Schedulers.boundedElastic());
-        this.client = client;
-        this.uri = builder.uri;
-        this.ownsClient = ownsClient;
-        this.redis = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
-                .doOnNext(this::opened)
-                .map(StatefulRedisConnection::reactive)
-                // keep a connection for good (Lettuce reconnects it); after a failed connect, try again next time
-                .cache(c -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
+        this.redis = new RedisConnection(client, builder.uri, ownsClient);
+        this.status = new RedisStatus(builder.clock);
+        this.subscribers = new Subscribers(keyPrefix);
+        this.writer = new LetterWriter(toString(), redis, codec, journal, subscribers, status, builder.maxLength);
+        this.scan = new LetterScan(codec);
         this.closing = Mono.defer(this::shutDown).cache();
-        this.loop = Flux.interval(Duration.ZERO, replayInterval, Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> tick(tick == 0), 1)
-                .subscribe();
+        this.loop = new ReplayLoop(journal, writer, redis, status, subscribers, builder.replayInterval).start();
     }
 
     /**
@@ -230,69 +196,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     @Override
     public Mono<Void> write(DeadLetter letter, @Nullable Instant redriveAt) {
         Objects.requireNonNull(letter, "letter");
-        return Mono.defer(() -> {
-            if (closed) {
-                return Mono.error(new IllegalStateException(this + " is closed; letter " + letter.letterId()
-                        + " of subscriber " + letter.subscriber() + " was not written"));
-            }
-            JournalRecord record =
-                    new JournalRecord(codec.encode(letter), redriveAt == null ? null : redriveAt.toEpochMilli());
-            inFlight.incrementAndGet();
-            // before the terminal signal goes downstream (doFinally runs after it), so that a caller who saw the
-            // write complete never sees it still pending; once, as a cancel may follow a terminal signal
-            AtomicBoolean counted = new AtomicBoolean();
-            Runnable done = () -> {
-                if (counted.compareAndSet(false, true)) {
-                    inFlight.decrementAndGet();
-                }
-            };
-            return writeToRedis(record)
-                    .onErrorResume(redisError -> journal(record, redisError))
-                    .doOnTerminate(done)
-                    .doOnCancel(done);
-        });
-    }
-
-    private Mono<Void> writeToRedis(JournalRecord record) {
-        String[] keys = subscriber(record.subscriber()).writeKeys;
-        String[] args = scriptArgs(record.letterId(), record.dueMillis(), record.fields());
-        RedisReactiveCommands<String, String> open = ready;
-        // the hot path skips the cached connect Mono once connected
-        Mono<Long> written = open != null
-                ? Scripts.WRITE
-                        .<Long>run(open, ScriptOutputType.INTEGER, keys, args)
-                        .next()
-                : redis.flatMap(commands -> Scripts.WRITE
-                        .<Long>run(commands, ScriptOutputType.INTEGER, keys, args)
-                        .next());
-        return written.doOnNext(this::acknowledged).then();
-    }
-
-    private Mono<Void> journal(JournalRecord record, Throwable redisError) {
-        writeErrors.increment();
-        unreachable(redisError);
-        return journal.append(record.toLine()).onErrorMap(journalError -> {
-            UncheckedIOException refused = new UncheckedIOException(
-                    "dead letter " + record.letterId() + " of subscriber " + record.subscriber()
-                            + " was refused: Redis did not acknowledge it (" + redisError + ") and the journal at "
-                            + journal.path() + " failed (" + journalError.getMessage() + ")",
-                    journalError instanceof IOException io ? io : new IOException(journalError));
-            refused.addSuppressed(redisError);
-            return refused;
-        });
-    }
-
-    private void acknowledged(Long result) {
-        if (result > 0) {
-            trimmed.add(result);
-        }
-        redisProblem = null;
-    }
-
-    private void unreachable(Throwable error) {
-        RedisProblem current = redisProblem;
-        redisProblem = new RedisProblem(current == null ? clock.instant() : current.since(), error.toString());
-        log.debug("Redis did not acknowledge a dead letter; journaling it", error);
+        return writer.write(letter, redriveAt == null ? null : redriveAt.toEpochMilli());
     }
 
     /**
@@ -308,8 +212,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(letterId, "letterId");
         return Mono.defer(() -> {
-            Keys keys = keys(subscriber);
-            return redis.flatMap(commands -> Scripts.GET
+            Keys keys = subscribers.keys(subscriber);
+            return redis.commands().flatMap(commands -> Scripts.GET
                     .<List<?>>run(
                             commands,
                             ScriptOutputType.MULTI,
@@ -350,8 +254,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         Objects.requireNonNull(query, "query");
         if (query.eventType() == null && query.reason() == null && query.from() == null && query.to() == null) {
             return Mono.defer(() -> {
-                String stream = keys(query.subscriber()).stream(query.parked());
-                return redis.flatMap(commands -> commands.xlen(stream));
+                String stream = subscribers.keys(query.subscriber()).stream(query.parked());
+                return redis.commands().flatMap(commands -> commands.xlen(stream));
             });
         }
         return scan(query).filter(query::matches).count();
@@ -359,33 +263,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
 
     private Flux<DeadLetter> scan(DeadLetterQuery query) {
         return Flux.defer(() -> {
-            String stream = keys(query.subscriber()).stream(query.parked());
-            return redis.flatMapMany(commands -> page(commands, stream, query.newestFirst(), null));
-        });
-    }
-
-    /** One page of entries after {@code after} (exclusive; null: from the start), then the next page lazily. */
-    private Flux<DeadLetter> page(
-            RedisReactiveCommands<String, String> commands,
-            String stream,
-            boolean newestFirst,
-            @Nullable String after) {
-        // inclusive range from the last id seen, dropping that entry: exclusive bounds need Redis 6.2 syntax
-        int count = after == null ? PAGE : PAGE + 1;
-        Flux<StreamMessage<String, String>> entries = newestFirst
-                ? commands.xrevrange(stream, Range.create("-", after == null ? "+" : after), Limit.from(count))
-                : commands.xrange(stream, Range.create(after == null ? "-" : after, "+"), Limit.from(count));
-        return entries.collectList().flatMapMany(batch -> {
-            List<StreamMessage<String, String>> fresh =
-                    after != null && !batch.isEmpty() && batch.get(0).getId().equals(after)
-                            ? batch.subList(1, batch.size())
-                            : batch;
-            Flux<DeadLetter> letters = Flux.fromIterable(fresh).map(entry -> codec.decode(entry.getBody()));
-            if (batch.size() < count) {
-                return letters;
-            }
-            String last = batch.get(batch.size() - 1).getId();
-            return letters.concatWith(Flux.defer(() -> page(commands, stream, newestFirst, last)));
+            String stream = subscribers.keys(query.subscriber()).stream(query.parked());
+            return redis.commands().flatMapMany(commands -> scan.all(commands, stream, query.newestFirst()));
         });
     }
 
@@ -421,17 +300,18 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
 
     private Mono<Void> change(Scripts script, DeadLetter letter, @Nullable Instant redriveAt) {
         return Mono.defer(() -> {
-            Keys keys = subscriber(letter.subscriber()).keys;
-            String[] args = scriptArgs(
+            Keys keys = subscribers.meet(letter.subscriber()).keys;
+            String[] args = changeArgs(
                     letter.letterId(), redriveAt == null ? null : redriveAt.toEpochMilli(), codec.encode(letter));
-            return redis.flatMap(commands -> script.<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys), args)
+            return redis.commands()
+                    .flatMap(commands -> script.<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys), args)
                             .next())
                     .flatMap(result -> {
                         if (result < 0) {
                             return Mono.error(new NoSuchElementException(
                                     "no dead letter " + letter.letterId() + " for subscriber " + letter.subscriber()));
                         }
-                        trimmed.add(result);
+                        writer.trimmed().add(result);
                         return Mono.empty();
                     });
         });
@@ -453,8 +333,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         long at = Objects.requireNonNull(now, "now").toEpochMilli();
         long until = at + positive(lease);
         return Mono.defer(() -> {
-            Keys keys = keys(subscriber);
-            return redis.flatMap(commands -> Scripts.CLAIM
+            Keys keys = subscribers.keys(subscriber);
+            return redis.commands().flatMap(commands -> Scripts.CLAIM
                     .<List<?>>run(
                             commands,
                             ScriptOutputType.MULTI,
@@ -487,8 +367,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
             throw new IllegalArgumentException("limit must be >= 1, but was " + limit);
         }
         return Flux.defer(() -> {
-            Keys keys = keys(subscriber);
-            return redis.flatMapMany(commands -> Scripts.CLAIM_DUE
+            Keys keys = subscribers.keys(subscriber);
+            return redis.commands().flatMapMany(commands -> Scripts.CLAIM_DUE
                     .<List<List<?>>>run(
                             commands,
                             ScriptOutputType.MULTI,
@@ -512,8 +392,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(letterId, "letterId");
         return Mono.defer(() -> {
-            Keys keys = keys(subscriber);
-            return redis.flatMap(commands -> Scripts.DELETE
+            Keys keys = subscribers.keys(subscriber);
+            return redis.commands().flatMap(commands -> Scripts.DELETE
                     .<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys), letterId)
                     .next()
                     .map(deleted -> deleted == 1));
@@ -531,8 +411,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     public Mono<Long> purge(String subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         return Mono.defer(() -> {
-            Keys keys = keys(subscriber);
-            return redis.flatMap(commands -> Scripts.PURGE
+            Keys keys = subscribers.keys(subscriber);
+            return redis.commands().flatMap(commands -> Scripts.PURGE
                     .<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys))
                     .next());
         });
@@ -565,7 +445,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         if (closed) {
             return new StoreHealth(StoreHealth.Status.DOWN, "closed");
         }
-        RedisProblem problem = redisProblem;
+        RedisStatus.Problem problem = status.problem();
         Throwable journalFailure = journal.failure();
         long journaled = journal.letters();
         if (problem != null && journalFailure != null) {
@@ -599,7 +479,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      * journal (this run's and any found at start).
      */
     public long pending() {
-        return inFlight.get() + journal.letters();
+        return writer.inFlight() + journal.letters();
     }
 
     /** Return how many letters the journal holds now, waiting for replay. */
@@ -615,7 +495,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     @Override
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
-        if (!meters.compareAndSet(null, registry)) {
+        if (!subscribers.bindTo(registry)) {
             throw new IllegalStateException(this + " is already bound to a MeterRegistry");
         }
         RedisStoreMeters.PENDING
@@ -623,9 +503,11 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
                 .gauge(this, RedisDeadLetterStore::pending)
                 .register(registry);
         RedisStoreMeters.JOURNAL_SIZE.doc().gauge(journal, Journal::letters).register(registry);
-        RedisStoreMeters.WRITE_ERRORS.doc().counter(writeErrors, LongAdder::sum).register(registry);
-        RedisStoreMeters.TRIMMED.doc().counter(trimmed, LongAdder::sum).register(registry);
-        subscribers.values().forEach(subscriber -> subscriber.register(registry));
+        RedisStoreMeters.WRITE_ERRORS
+                .doc()
+                .counter(writer.writeErrors(), LongAdder::sum)
+                .register(registry);
+        RedisStoreMeters.TRIMMED.doc().counter(writer.trimmed(), LongAdder::sum).register(registry);
     }
 
     /**
@@ -650,149 +532,31 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
 
     @Override
     public String toString() {
-        return "RedisDeadLetterStore[" + uri.getHost() + ":" + uri.getPort() + ", prefix " + keyPrefix + "]";
+        return "RedisDeadLetterStore[" + redis.uri().getHost() + ":"
+                + redis.uri().getPort() + ", prefix " + keyPrefix + "]";
     }
 
     private Mono<Void> shutDown() {
         closed = true;
+        writer.close();
         loop.dispose();
-        Mono<Void> drained = inFlight.get() == 0
+        Mono<Void> drained = writer.inFlight() == 0
                 ? Mono.empty()
                 : Flux.interval(Duration.ofMillis(10))
-                        .takeUntil(tick -> inFlight.get() == 0)
+                        .takeUntil(tick -> writer.inFlight() == 0)
                         .then()
                         .timeout(commandTimeout.multipliedBy(2).plusSeconds(5))
                         .onErrorResume(TimeoutException.class, e -> {
-                            log.warn("{} closed with {} dead-letter writes still in flight", this, inFlight.get());
+                            log.warn("{} closed with {} dead-letter writes still in flight", this, writer.inFlight());
                             return Mono.empty();
                         });
-        return drained.then(journal.close())
-                .then(Mono.defer(() -> {
-                    StatefulRedisConnection<String, String> open = connection.getAndSet(null);
-                    return open == null ? Mono.<Void>empty() : Mono.fromCompletionStage(open.closeAsync());
-                }))
-                .then(Mono.defer(() -> ownsClient
-                        ? Mono.fromCompletionStage(client.shutdownAsync(0, 2, TimeUnit.SECONDS))
-                        : Mono.<Void>empty()))
-                .onErrorResume(e -> {
-                    log.warn("Error while closing {}", this, e);
-                    return Mono.empty();
-                });
-    }
-
-    private void opened(StatefulRedisConnection<String, String> opened) {
-        if (closed || !connection.compareAndSet(null, opened)) {
-            opened.closeAsync();
-        } else {
-            ready = opened.reactive();
-        }
-    }
-
-    /** One round of the loop: replay the journal if it holds anything, then sample stream lengths if bound. */
-    private Mono<Void> tick(boolean first) {
-        Mono<Void> replay = first ? journal.recover().then(replay()) : replay();
-        return replay.onErrorResume(e -> {
-                    log.debug("Dead-letter journal replay stopped; it resumes in {}", replayInterval, e);
-                    return Mono.empty();
-                })
-                .then(sample())
-                .onErrorResume(e -> Mono.empty());
-    }
-
-    private Mono<Void> replay() {
-        if (journal.letters() == 0) {
-            // nothing to replay; if Redis was unreachable, find out whether it is back
-            return redisProblem == null
-                    ? Mono.empty()
-                    : redis.flatMap(RedisReactiveCommands::ping)
-                            .doOnNext(pong -> redisProblem = null)
-                            .then();
-        }
-        return journal.rotate()
-                .flatMapMany(Flux::fromIterable)
-                .concatMap(this::replay)
-                .then();
-    }
-
-    private Mono<Void> replay(Path file) {
-        AtomicLong lines = new AtomicLong();
-        AtomicLong skipped = new AtomicLong();
-        // the first Redis failure stops reading; writes already sent finish (none of their errors is dropped)
-        AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
-        return journal.lines(file)
-                .takeWhile(line -> failure.get() == null)
-                .doOnNext(line -> lines.incrementAndGet())
-                .flatMap(
-                        line -> {
-                            JournalRecord record;
-                            try {
-                                record = JournalRecord.parse(line);
-                            } catch (IllegalArgumentException e) {
-                                // a line torn by a crash mid-append was never acknowledged as durable
-                                skipped.incrementAndGet();
-                                log.warn(
-                                        "Skipping an unreadable line of dead-letter journal {}: {}",
-                                        file,
-                                        e.getMessage());
-                                return Mono.empty();
-                            }
-                            return writeToRedis(record).onErrorResume(e -> {
-                                failure.compareAndSet(null, e);
-                                return Mono.empty();
-                            });
-                        },
-                        REPLAY_CONCURRENCY)
-                .then(Mono.defer(() -> {
-                    Throwable failed = failure.get();
-                    if (failed != null) {
-                        unreachable(failed);
-                        return Mono.error(failed); // the file stays for the next round; replaying it again is harmless
-                    }
-                    log.info(
-                            "Replayed {} dead letters from journal {} into Redis ({} unreadable lines skipped)",
-                            lines.get() - skipped.get(),
-                            file,
-                            skipped.get());
-                    return journal.delete(file, lines.get());
-                }));
-    }
-
-    private Mono<Void> sample() {
-        if (meters.get() == null || subscribers.isEmpty()) {
+        return drained.then(journal.close()).then(redis.close()).onErrorResume(e -> {
+            log.warn("Error while closing {}", this, e);
             return Mono.empty();
-        }
-        return redis.flatMapMany(commands -> Flux.fromIterable(subscribers.values())
-                        .concatMap(subscriber -> commands.xlen(subscriber.keys.live())
-                                .zipWith(commands.xlen(subscriber.keys.parked()), Long::sum)
-                                .doOnNext(subscriber.stored::set)))
-                .then();
+        });
     }
 
-    /** Keys of {@code name}'s letters; reading does not make a subscriber known (no gauge per name asked for). */
-    private Keys keys(String name) {
-        Subscriber known = subscribers.get(name);
-        return known != null ? known.keys : Keys.of(keyPrefix, name);
-    }
-
-    /** The subscriber {@code name}, known from now on: its letter count is sampled for the stored gauge. */
-    private Subscriber subscriber(String name) {
-        Subscriber known = subscribers.get(name);
-        if (known != null) {
-            return known;
-        }
-        Subscriber created = new Subscriber(name, Keys.of(keyPrefix, name));
-        Subscriber raced = subscribers.putIfAbsent(name, created);
-        if (raced != null) {
-            return raced;
-        }
-        MeterRegistry registry = meters.get();
-        if (registry != null) {
-            created.register(registry);
-        }
-        return created;
-    }
-
-    private String[] scriptArgs(String letterId, @Nullable Long dueMillis, String[] fields) {
+    private String[] changeArgs(String letterId, @Nullable Long dueMillis, String[] fields) {
         String[] args = new String[3 + fields.length];
         args[0] = letterId;
         args[1] = dueMillis == null ? "" : Long.toString(dueMillis);
@@ -811,32 +575,6 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
             throw new IllegalArgumentException("lease must be positive, but was " + lease);
         }
         return lease.toMillis() == 0 ? 1 : lease.toMillis();
-    }
-
-    /** When Redis was first found unreachable in the current outage, and the last error. */
-    private record RedisProblem(Instant since, String error) {}
-
-    /** A subscriber this store has met: its keys and its last sampled letter count. */
-    private static final class Subscriber {
-        final String name;
-        final Keys keys;
-        final String[] writeKeys;
-        final AtomicLong stored = new AtomicLong();
-
-        Subscriber(String name, Keys keys) {
-            this.name = name;
-            this.keys = keys;
-            this.writeKeys = new String[] {keys.live(), keys.ids(), keys.due(), keys.leases()};
-        }
-
-        void register(MeterRegistry registry) {
-            RedisStoreMeters.STORED
-                    .doc()
-                    .gauge(stored, AtomicLong::get)
-                    .tag("subscriber", name)
-                    .strongReference(true)
-                    .register(registry);
-        }
     }
 
     /**
@@ -988,7 +726,9 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         /**
          * Set the Jackson mapper for payloads and headers (default: {@code new ObjectMapper()}). Do not enable
          * polymorphic default typing on it: letters are data from outside the process, and a mapper that instantiates
-         * classes named in the JSON turns them into a gadget-chain risk.
+         * classes named in the JSON turns them into a gadget-chain risk. Configure it before {@link #build()}: the store
+         * takes its writers from it then, as Jackson recommends (a mapper's configuration is not meant to change once
+         * in use).
          */
         public Builder objectMapper(com.fasterxml.jackson.databind.ObjectMapper objectMapper) {
             this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");

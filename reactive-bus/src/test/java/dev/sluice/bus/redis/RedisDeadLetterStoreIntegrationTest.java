@@ -414,6 +414,21 @@ class RedisDeadLetterStoreIntegrationTest {
     }
 
     @Test
+    void cancelledWritesAreNotLeftPending() {
+        // guards the write path's hand-settled in-flight count: a cancel must settle it once, like a terminal signal
+        StepVerifier.create(Flux.range(0, 200)
+                        .flatMap(i -> store.write(TestLetters.letter("billing", "C" + i)), 64)
+                        .take(Duration.ofMillis(1)))
+                .thenConsumeWhile(ignored -> true)
+                .expectComplete()
+                .verify(WAIT);
+        write("L1");
+
+        StoreFixture.awaitTrue("nothing pending", () -> store.pending() == 0, WAIT);
+        assertThat(count(query())).isBetween(1L, 201L);
+    }
+
+    @Test
     void aClosedStoreRefusesWrites() {
         store.close();
 
