@@ -13,7 +13,7 @@ out=benchmarks/results
 jar=benchmarks/target/benchmarks.jar
 mkdir -p "$out"
 
-./mvnw -B -q -pl benchmarks -am package -DskipTests
+./mvnw -B -q -pl benchmarks -am clean package -DskipTests   # clean: the shaded jar can keep stale classes
 java -jar "$jar" -f 3 -prof gc -rf json -rff "$out/$day.json" "$@"
 java -cp "$jar" dev.sluice.benchmarks.LatencyHarness --json "$out/$day-latency.json"
 {
