@@ -15,7 +15,9 @@ import java.util.Objects;
  * lease of {@link #lease()}: while the lease runs no other instance on the same store redrives that letter, and if
  * this instance dies the letter is due again when the lease ends. So a lease must outlast the subscriber's longest
  * handling (its policy's deadline, or timeout × attempts plus backoff), or a slow redrive may run twice. Delivery is
- * at-least-once: handlers should be idempotent. Nothing is claimed while the subscriber's breaker is open.
+ * at-least-once: handlers should be idempotent. Nothing is claimed while the subscriber's breaker is open, nor while
+ * its inbox is half full or overflowing: live events go first, so redrive never turns more of them into overflow
+ * letters.
  *
  * <p>Defaults: delays 1 s, 5 s, 30 s, 5 min (the seeds' schedule); poll every 1 s; lease 5 min; batch 100; letters
  * with reason {@code CIRCUIT_OPEN} are redriven when the subscriber's breaker closes again.

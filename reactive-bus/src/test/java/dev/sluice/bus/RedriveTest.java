@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -287,6 +288,49 @@ class RedriveTest {
                 .expectNext("o-1", "o-2") // the other reasons wait for their schedule
                 .verifyComplete();
         assertThat(policy.circuitBreaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void scheduledRedriveWaitsWhileLiveEventsFillTheInbox() {
+        Sinks.Empty<Void> release = Sinks.empty();
+        bus.subscribe(SubscriberSpec.builder("email", PLACED, event -> {
+                    handled.add(event.payload());
+                    return event.payload().startsWith("live") ? release.asMono() : Mono.empty();
+                })
+                .inboxSize(4)
+                .redrive(RedrivePolicy.custom().delays(Duration.ZERO).build())
+                .build());
+        DeadLetter old = new DeadLetter(
+                "letter-1",
+                "event-1",
+                "order.placed",
+                null,
+                "email",
+                "redriven",
+                Map.of(),
+                Instant.EPOCH,
+                Instant.EPOCH,
+                Instant.EPOCH,
+                DeadLetterReason.INBOX_OVERFLOW,
+                null,
+                null,
+                null,
+                null,
+                0,
+                0,
+                "node-a");
+        StepVerifier.create(store.write(old, Instant.EPOCH)).verifyComplete();
+        for (int i = 1; i <= 3; i++) { // one being handled, two waiting: the inbox of 4 is half full
+            publish("live-" + i);
+        }
+
+        vts.advanceTimeBy(Duration.ofSeconds(5));
+        assertThat(handled).containsExactly("live-1");
+        release.tryEmitEmpty(); // every live event completes at once now
+        vts.advanceTimeBy(Duration.ofSeconds(1));
+
+        assertThat(handled).containsExactly("live-1", "live-2", "live-3", "redriven");
+        assertThat(store.size()).isZero();
     }
 
     @Test

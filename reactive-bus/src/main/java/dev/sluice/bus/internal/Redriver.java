@@ -17,6 +17,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,15 +86,17 @@ public final class Redriver<T> {
 
     /**
      * Start the schedule of {@code policy}: every poll interval claim the due letters and redrive them, except while
-     * {@code breaker} is open; and, if the policy says so, redrive {@code CIRCUIT_OPEN} letters when the breaker
+     * {@code breaker} is open or the subscriber is {@code busy} with live events; and, if the policy says so, redrive {@code CIRCUIT_OPEN} letters when the breaker
      * closes.
      *
      * @return what stops it
      */
-    Disposable start(RedrivePolicy policy, @Nullable CircuitBreaker breaker) {
+    Disposable start(RedrivePolicy policy, @Nullable CircuitBreaker breaker, BooleanSupplier busy) {
         Disposable polling = Flux.interval(policy.pollInterval(), bus.scheduler())
                 .onBackpressureDrop()
-                .concatMap(tick -> breakerOpen(breaker) ? Mono.empty() : redriveDue(policy), 1)
+                // live events first: a redrive claimed while the inbox is backed up would compete with them for the
+                // handler, keep the inbox full and turn more live events into overflow letters
+                .concatMap(tick -> breakerOpen(breaker) || busy.getAsBoolean() ? Mono.empty() : redriveDue(policy), 1)
                 .subscribe();
         if (breaker == null || !policy.redriveCircuitOpenOnClose()) {
             return polling;

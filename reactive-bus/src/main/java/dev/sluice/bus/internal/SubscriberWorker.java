@@ -169,7 +169,9 @@ public final class SubscriberWorker<T> implements SubscriberHandle, BusContext.S
         watchers.add(Flux.interval(HEALTH_INTERVAL, bus.scheduler()).subscribe(tick -> checkHealth()));
         var redrive = settings.redrive();
         if (redrive != null) {
-            watchers.add(redriver.start(redrive, breaker));
+            // busy: overflowing, or the inbox at least half full (the level overflow mode waits for)
+            watchers.add(redriver.start(
+                    redrive, breaker, () -> inbox.overflowing() || inbox.size() * 2 >= inbox.capacity()));
         }
     }
 
