@@ -11,7 +11,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** An in-memory store that also remembers every letter it accepted, in order, for tests that check every letter. */
-final class RecordingStore implements DeadLetterStore {
+class RecordingStore implements DeadLetterStore {
 
     private final InMemoryDeadLetterStore delegate = InMemoryDeadLetterStore.create(1_000_000);
     private final ConcurrentLinkedQueue<DeadLetter> written = new ConcurrentLinkedQueue<>();
