@@ -99,6 +99,40 @@ class BusOverRedisOutageIntegrationTest {
     }
 
     @Test
+    void stalledConnectionMidRunEveryLetterLandsOnce() {
+        RedisDeadLetterStore store = StoreFixture.builder(redis, redis.uriThrough(proxy), journalDir)
+                .commandTimeout(Duration.ofMillis(300))
+                .build();
+        EventBus bus = EventBus.builder().deadLetterStore(store).build();
+        SubscriberHandle email = bus.subscribe(failingEmail());
+        AtomicInteger receipts = new AtomicInteger();
+
+        // no reply and no close: writes time out into the journal while Redis may still run them once the stall lifts
+        StepVerifier.create(bus.publishAll(PLACED, Flux.range(0, 600).map(i -> new Order("o-" + i, i, "")))
+                        .doOnNext(receipt -> {
+                            int n = receipts.incrementAndGet();
+                            if (n == 100) {
+                                proxy.stall();
+                            } else if (n == 400) {
+                                proxy.restore();
+                            }
+                        })
+                        .then(bus.whenIdle()))
+                .expectComplete()
+                .verify(WAIT);
+        StoreFixture.awaitTrue("journal replayed", () -> store.pending() == 0, WAIT);
+
+        SubscriberStats stats = email.stats();
+        StepVerifier.create(bus.close(Duration.ofSeconds(5)).then(store.closeGracefully()))
+                .expectComplete()
+                .verify(WAIT);
+        assertThat(stats).isEqualTo(new SubscriberStats(600, 0, 0, 600, 0, 0));
+        List<StreamMessage<String, String>> entries = entries("email");
+        assertThat(entries).hasSize(600);
+        assertThat(entries.stream().map(e -> e.getBody().get("letter_id"))).doesNotHaveDuplicates();
+    }
+
+    @Test
     void whenRedisAndTheJournalBothRefuseTheBusHoldsEventsUntilRedisIsBack() throws Exception {
         Path notADirectory = Files.createFile(journalDir.resolve("file"));
         RedisDeadLetterStore store = StoreFixture.builder(redis, redis.uriThrough(proxy), journalDir)
