@@ -4,7 +4,6 @@ import dev.sluice.bus.DeadLetter;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -24,16 +23,12 @@ final class LetterScan {
     }
 
     /** Return every letter of {@code stream}, oldest or newest first, decoded as it is read. */
-    Flux<DeadLetter> all(RedisReactiveCommands<String, String> commands, String stream, boolean newestFirst) {
+    Flux<DeadLetter> all(StoreCommands commands, String stream, boolean newestFirst) {
         return page(commands, stream, newestFirst, null);
     }
 
     /** One page of entries after {@code after} (exclusive; null: from the start), then the next page lazily. */
-    private Flux<DeadLetter> page(
-            RedisReactiveCommands<String, String> commands,
-            String stream,
-            boolean newestFirst,
-            @Nullable String after) {
+    private Flux<DeadLetter> page(StoreCommands commands, String stream, boolean newestFirst, @Nullable String after) {
         // inclusive range from the last id seen, dropping that entry: exclusive bounds need Redis 6.2 syntax
         int count = after == null ? PAGE : PAGE + 1;
         Flux<StreamMessage<String, String>> entries = newestFirst

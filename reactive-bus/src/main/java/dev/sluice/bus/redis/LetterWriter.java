@@ -2,7 +2,6 @@ package dev.sluice.bus.redis;
 
 import dev.sluice.bus.DeadLetter;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -104,7 +103,7 @@ final class LetterWriter {
         inFlight.incrementAndGet();
         Write write = new Write(record, sink);
         sink.onCancel(write);
-        RedisReactiveCommands<String, String> open = redis.ready();
+        StoreCommands open = redis.ready();
         String[] args = scriptArgs(letter.letterId(), record);
         // once connected, skip the cached connect Mono
         Flux<Long> sent = open != null

@@ -2,54 +2,93 @@ package dev.sluice.bus.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.ConnectionIntent;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The store's own Redis connection: opened lazily on first use, kept for good once open (Lettuce reconnects it), tried
- * again on the next use after a failed connect. Closing it also shuts the client down if the store created it.
- * Thread-safe; nothing blocks.
+ * The store's own Redis connection, to a standalone (or Sentinel-managed) Redis or to a Redis Cluster: opened lazily on
+ * first use, kept for good once open (Lettuce reconnects it, and in a Cluster follows the topology), tried again on the
+ * next use after a failed connect. Closing it also shuts the client down if the store created it. Thread-safe; nothing
+ * blocks.
  */
 final class RedisConnection {
 
-    private final RedisClient client;
-    private final RedisURI uri;
-    private final boolean ownsClient;
-    private final Mono<RedisReactiveCommands<String, String>> commands;
-    private final AtomicReference<@Nullable StatefulRedisConnection<String, String>> connection =
-            new AtomicReference<>();
-    private volatile @Nullable RedisReactiveCommands<String, String> ready;
+    private final String target;
+    private final @Nullable Supplier<CompletionStage<Void>> shutdown;
+    private final Mono<StoreCommands> commands;
+    private final AtomicReference<@Nullable StatefulConnection<String, String>> connection = new AtomicReference<>();
+    private volatile @Nullable StoreCommands ready;
     private volatile boolean closed;
 
-    RedisConnection(RedisClient client, RedisURI uri, boolean ownsClient) {
-        this.client = client;
-        this.uri = uri;
-        this.ownsClient = ownsClient;
-        this.commands = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
-                .doOnNext(this::opened)
-                .map(StatefulRedisConnection::reactive)
+    private RedisConnection(String target, Mono<Opened> connect, @Nullable Supplier<CompletionStage<Void>> shutdown) {
+        this.target = target;
+        this.shutdown = shutdown;
+        this.commands = connect.doOnNext(this::opened)
+                .map(Opened::commands)
                 .cache(c -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
     }
 
-    /** Return the URI the connection goes to. */
-    RedisURI uri() {
-        return uri;
+    /** Return a connection to the Redis at {@code uri} (standalone or Sentinel) opened with {@code client}. */
+    static RedisConnection standalone(RedisClient client, RedisURI uri, boolean ownsClient) {
+        return new RedisConnection(
+                uri.getHost() + ":" + uri.getPort(),
+                Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
+                        .map(opened -> new Opened(opened, new StoreCommands(opened.reactive()))),
+                ownsClient ? () -> client.shutdownAsync(0, 2, TimeUnit.SECONDS) : null);
+    }
+
+    /** Return a connection to the Redis Cluster {@code client} knows, {@code target} naming it in messages. */
+    static RedisConnection cluster(RedisClusterClient client, String target, boolean ownsClient) {
+        return new RedisConnection(
+                target,
+                // connectAsync needs the slot map loaded, and only the blocking connect() loads it itself (lettuce
+                // issue 928): load it without blocking first, which also refreshes a shared client's view
+                Mono.defer(() -> Mono.fromCompletionStage(client.refreshPartitionsAsync()))
+                        .then(Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8))))
+                        .flatMap(opened -> openNodes(opened).thenReturn(opened))
+                        .map(opened -> new Opened(opened, new StoreCommands(opened.reactive()))),
+                ownsClient ? () -> client.shutdownAsync(0, 2, TimeUnit.SECONDS) : null);
+    }
+
+    /**
+     * Open the connection to every node that serves slots before the store uses it: with REJECT_COMMANDS, Lettuce
+     * rejects a command whose node connection is still being opened ({@code ClusterDistributionChannelWriter}), which
+     * would send the first letters for each node to the journal. Best effort: a node that cannot be reached now is
+     * left to Lettuce.
+     */
+    private static Mono<Void> openNodes(StatefulRedisClusterConnection<String, String> cluster) {
+        return Flux.fromIterable(cluster.getPartitions())
+                .filter(node -> !node.getSlots().isEmpty())
+                .flatMap(node -> Mono.fromCompletionStage(() -> cluster.getConnectionAsync(
+                                node.getUri().getHost(), node.getUri().getPort(), ConnectionIntent.WRITE))
+                        .onErrorResume(e -> Mono.empty()))
+                .then();
+    }
+
+    /** Return what the connection goes to, for messages: {@code host:port}, or the Cluster's description. */
+    String target() {
+        return target;
     }
 
     /** Return a {@code Mono} of the connection's commands: connects on first use, then emits the same connection. */
-    Mono<RedisReactiveCommands<String, String>> commands() {
+    Mono<StoreCommands> commands() {
         return commands;
     }
 
     /** Return the connection's commands if it is open, else null: the write path uses it to skip {@link #commands()}. */
     @Nullable
-    RedisReactiveCommands<String, String> ready() {
+    StoreCommands ready() {
         return ready;
     }
 
@@ -57,19 +96,23 @@ final class RedisConnection {
     Mono<Void> close() {
         return Mono.defer(() -> {
                     closed = true;
-                    StatefulRedisConnection<String, String> open = connection.getAndSet(null);
+                    StatefulConnection<String, String> open = connection.getAndSet(null);
                     return open == null ? Mono.<Void>empty() : Mono.fromCompletionStage(open.closeAsync());
                 })
-                .then(Mono.defer(() -> ownsClient
-                        ? Mono.fromCompletionStage(client.shutdownAsync(0, 2, TimeUnit.SECONDS))
-                        : Mono.<Void>empty()));
+                .then(Mono.defer(() -> {
+                    Supplier<CompletionStage<Void>> stop = shutdown;
+                    return stop == null ? Mono.<Void>empty() : Mono.fromCompletionStage(stop.get());
+                }));
     }
 
-    private void opened(StatefulRedisConnection<String, String> opened) {
-        if (closed || !connection.compareAndSet(null, opened)) {
-            opened.closeAsync();
+    private void opened(Opened opened) {
+        if (closed || !connection.compareAndSet(null, opened.connection())) {
+            opened.connection().closeAsync();
         } else {
-            ready = opened.reactive();
+            ready = opened.commands();
         }
     }
+
+    /** A freshly opened connection and the store's commands over it. */
+    private record Opened(StatefulConnection<String, String> connection, StoreCommands commands) {}
 }

@@ -6,6 +6,7 @@ import dev.sluice.bus.DeadLetterStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.UncheckedIOException;
@@ -13,11 +14,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +33,10 @@ import reactor.core.scheduler.Schedulers;
  * The production {@link DeadLetterStore}: each subscriber's letters in a Redis stream, written with Lettuce's reactive
  * API, laid out as DESIGN.md ("Dead letters in Redis") fixes, so any Redis client can read them. Build one with {@link
  * #builder(String)} (or from a {@link RedisURI}, or sharing your {@code ClientResources} or {@code RedisClient});
- * standalone, Sentinel, TLS ({@code rediss://}) and authentication work because Lettuce does them. Close it with
- * {@link #closeGracefully()} (or {@link #close()}) when the application stops.
+ * standalone, Sentinel, TLS ({@code rediss://}) and authentication work because Lettuce does them. For a Redis Cluster
+ * use {@link #clusterBuilder(Iterable)} or {@link #builder(RedisClusterClient)}: Lettuce routes each command to the
+ * node owning its key's slot and follows the topology. Close it with {@link #closeGracefully()} (or {@link #close()})
+ * when the application stops.
  *
  * <p><b>Keys</b> (prefix {@value #DEFAULT_KEY_PREFIX} by default; the braces are a Redis Cluster hash tag, so one
  * subscriber's keys share a slot and the scripts below are Cluster-safe):
@@ -121,13 +126,13 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     private final Mono<Void> closing;
     private final Disposable loop;
 
-    private RedisDeadLetterStore(Builder builder, RedisClient client, boolean ownsClient) {
+    private RedisDeadLetterStore(Builder builder, RedisConnection redis) {
         this.keyPrefix = builder.keyPrefix;
         this.commandTimeout = builder.commandTimeout;
         this.maxLength = Long.toString(builder.maxLength);
         this.codec = new LetterCodec(builder.objectMapper, builder.maxPayloadBytes, builder.maxStackTraceBytes);
         this.journal = new Journal(builder.journalPath, Schedulers.boundedElastic());
-        this.redis = new RedisConnection(client, builder.uri, ownsClient);
+        this.redis = redis;
         this.status = new RedisStatus(builder.clock);
         this.subscribers = new Subscribers(keyPrefix);
         this.writer = new LetterWriter(toString(), redis, codec, journal, subscribers, status, builder.maxLength);
@@ -155,7 +160,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      * @throws NullPointerException if {@code uri} is null
      */
     public static Builder builder(RedisURI uri) {
-        return new Builder(Objects.requireNonNull(uri, "uri"), null, null);
+        Objects.requireNonNull(uri, "uri");
+        return new Builder(b -> RedisConnection.standalone(b.newClient(null), uri, true));
     }
 
     /**
@@ -166,7 +172,9 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      * @throws NullPointerException if an argument is null
      */
     public static Builder builder(io.lettuce.core.resource.ClientResources resources, RedisURI uri) {
-        return new Builder(Objects.requireNonNull(uri, "uri"), Objects.requireNonNull(resources, "resources"), null);
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(uri, "uri");
+        return new Builder(b -> RedisConnection.standalone(b.newClient(resources), uri, true));
     }
 
     /**
@@ -179,7 +187,77 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      * @throws NullPointerException if an argument is null
      */
     public static Builder builder(RedisClient client, RedisURI uri) {
-        return new Builder(Objects.requireNonNull(uri, "uri"), null, Objects.requireNonNull(client, "client"));
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(uri, "uri");
+        return new Builder(b -> {
+            Builder.requireSafe(client.getOptions(), "RedisClient");
+            return RedisConnection.standalone(client, uri, false);
+        });
+    }
+
+    /**
+     * Start a builder for the Redis Cluster reachable through {@code seeds} (one or more of its nodes; Lettuce finds
+     * the rest). The store creates its own {@code RedisClusterClient} (with its own client resources), configured as
+     * {@link Builder} says (topology refresh as Lettuce's defaults: on redirects and lost nodes), and shuts it down on
+     * close. Every script touches one subscriber's keys, which share a hash slot, so it runs on the node owning that
+     * slot. The store opens its connections to the nodes serving slots when it connects; a command for a node it has
+     * not connected to yet (one that took over slots later) is rejected while that connection opens, so such a letter
+     * goes to the journal and is replayed.
+     *
+     * @throws NullPointerException if {@code seeds} or one of them is null
+     * @throws IllegalArgumentException if {@code seeds} is empty
+     */
+    public static Builder clusterBuilder(Iterable<RedisURI> seeds) {
+        List<RedisURI> nodes = seeds(seeds);
+        return new Builder(b -> RedisConnection.cluster(b.newClusterClient(null, nodes), describe(nodes), true));
+    }
+
+    /**
+     * Start a builder for the Redis Cluster reachable through {@code seeds} that shares the application's Lettuce
+     * {@code resources}, as {@link #clusterBuilder(Iterable)} does otherwise; the store shuts its client (not the
+     * resources) down on close.
+     *
+     * @throws NullPointerException if an argument or a seed is null
+     * @throws IllegalArgumentException if {@code seeds} is empty
+     */
+    public static Builder clusterBuilder(io.lettuce.core.resource.ClientResources resources, Iterable<RedisURI> seeds) {
+        Objects.requireNonNull(resources, "resources");
+        List<RedisURI> nodes = seeds(seeds);
+        return new Builder(b -> RedisConnection.cluster(b.newClusterClient(resources, nodes), describe(nodes), true));
+    }
+
+    /**
+     * Start a builder that opens the store's connection to a Redis Cluster with the application's {@code client}, as
+     * it is configured: as with {@link #builder(RedisClient, RedisURI)}, {@link Builder#build()} requires the client's
+     * options ({@code ClusterClientOptions}) to reject commands while disconnected, bound the request queue and time
+     * commands out, and {@link Builder#commandTimeout} and {@link Builder#requestQueueSize} do not apply. The store
+     * does not shut {@code client} down.
+     *
+     * @throws NullPointerException if {@code client} is null
+     */
+    public static Builder builder(RedisClusterClient client) {
+        Objects.requireNonNull(client, "client");
+        return new Builder(b -> {
+            Builder.requireSafe(client.getOptions(), "RedisClusterClient");
+            return RedisConnection.cluster(client, "cluster", false);
+        });
+    }
+
+    private static List<RedisURI> seeds(Iterable<RedisURI> seeds) {
+        Objects.requireNonNull(seeds, "seeds");
+        List<RedisURI> nodes = new ArrayList<>();
+        for (RedisURI seed : seeds) {
+            nodes.add(Objects.requireNonNull(seed, "seed"));
+        }
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("seeds must name at least one Cluster node, but was empty");
+        }
+        return List.copyOf(nodes);
+    }
+
+    private static String describe(List<RedisURI> seeds) {
+        RedisURI first = seeds.get(0);
+        return "cluster " + first.getHost() + ":" + first.getPort() + (seeds.size() > 1 ? ",…" : "");
     }
 
     /**
@@ -532,8 +610,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
 
     @Override
     public String toString() {
-        return "RedisDeadLetterStore[" + redis.uri().getHost() + ":"
-                + redis.uri().getPort() + ", prefix " + keyPrefix + "]";
+        return "RedisDeadLetterStore[" + redis.target() + ", prefix " + keyPrefix + "]";
     }
 
     private Mono<Void> shutDown() {
@@ -582,9 +659,9 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      * value. Not thread-safe; {@link #build()} may be called more than once (each store needs its own journal path).
      */
     public static final class Builder {
-        private final RedisURI uri;
-        private final io.lettuce.core.resource.@Nullable ClientResources resources;
-        private final @Nullable RedisClient client;
+        /** Opens the store's connection when {@link #build()} runs, with this builder's settings. */
+        private final Function<Builder, RedisConnection> connection;
+
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private int requestQueueSize = DEFAULT_REQUEST_QUEUE_SIZE;
@@ -597,13 +674,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
                 new com.fasterxml.jackson.databind.ObjectMapper();
         private Clock clock = Clock.systemUTC();
 
-        private Builder(
-                RedisURI uri,
-                io.lettuce.core.resource.@Nullable ClientResources resources,
-                @Nullable RedisClient client) {
-            this.uri = uri;
-            this.resources = resources;
-            this.client = client;
+        private Builder(Function<Builder, RedisConnection> connection) {
+            this.connection = connection;
         }
 
         /**
@@ -745,27 +817,30 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
          * Build the store. It starts connecting and replaying any journal left at {@link #journalPath} in the
          * background; nothing here blocks.
          *
-         * @throws IllegalStateException if the store was given a {@code RedisClient} whose options would queue
-         *     commands while disconnected, queue without bound, or never time a command out
+         * @throws IllegalStateException if the store was given a {@code RedisClient} or {@code RedisClusterClient}
+         *     whose options would queue commands while disconnected, queue without bound, or never time a command out
          */
         public RedisDeadLetterStore build() {
-            if (client != null) {
-                io.lettuce.core.ClientOptions options = client.getOptions();
-                if (options.getDisconnectedBehavior()
-                        != io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS) {
-                    throw new IllegalStateException(
-                            "the RedisClient's disconnectedBehavior must be REJECT_COMMANDS, but " + "was "
-                                    + options.getDisconnectedBehavior() + ": an outage would never be noticed");
-                }
-                if (options.getRequestQueueSize() == Integer.MAX_VALUE) {
-                    throw new IllegalStateException(
-                            "the RedisClient's requestQueueSize must be bounded, but was " + "Integer.MAX_VALUE");
-                }
-                if (!options.getTimeoutOptions().isTimeoutCommands()) {
-                    throw new IllegalStateException("the RedisClient's timeoutOptions must time commands out");
-                }
-                return new RedisDeadLetterStore(this, client, false);
+            return new RedisDeadLetterStore(this, connection.apply(this));
+        }
+
+        /** Refuse an application's client whose options would hide an outage (see {@link #build()}). */
+        private static void requireSafe(io.lettuce.core.ClientOptions options, String kind) {
+            if (options.getDisconnectedBehavior()
+                    != io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS) {
+                throw new IllegalStateException("the " + kind + "'s disconnectedBehavior must be REJECT_COMMANDS, but "
+                        + "was " + options.getDisconnectedBehavior() + ": an outage would never be noticed");
             }
+            if (options.getRequestQueueSize() == Integer.MAX_VALUE) {
+                throw new IllegalStateException(
+                        "the " + kind + "'s requestQueueSize must be bounded, but was Integer.MAX_VALUE");
+            }
+            if (!options.getTimeoutOptions().isTimeoutCommands()) {
+                throw new IllegalStateException("the " + kind + "'s timeoutOptions must time commands out");
+            }
+        }
+
+        private RedisClient newClient(io.lettuce.core.resource.@Nullable ClientResources resources) {
             RedisClient created = resources == null ? RedisClient.create() : RedisClient.create(resources);
             created.setOptions(io.lettuce.core.ClientOptions.builder()
                     .autoReconnect(true)
@@ -776,7 +851,25 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
                             .connectTimeout(commandTimeout)
                             .build())
                     .build());
-            return new RedisDeadLetterStore(this, created, true);
+            return created;
+        }
+
+        private RedisClusterClient newClusterClient(
+                io.lettuce.core.resource.@Nullable ClientResources resources, List<RedisURI> seeds) {
+            RedisClusterClient created =
+                    resources == null ? RedisClusterClient.create(seeds) : RedisClusterClient.create(resources, seeds);
+            created.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .requestQueueSize(requestQueueSize)
+                    .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(commandTimeout))
+                    .socketOptions(io.lettuce.core.SocketOptions.builder()
+                            .connectTimeout(commandTimeout)
+                            .build())
+                    // topology refresh stays at Lettuce 7's defaults: every adaptive trigger (redirects, lost nodes,
+                    // uncovered slots) is on, so failover and resharding are followed
+                    .build());
+            return created;
         }
     }
 }

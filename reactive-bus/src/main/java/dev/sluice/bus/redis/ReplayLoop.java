@@ -1,6 +1,5 @@
 package dev.sluice.bus.redis;
 
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,7 +69,7 @@ final class ReplayLoop {
             return status.problem() == null
                     ? Mono.empty()
                     : redis.commands()
-                            .flatMap(RedisReactiveCommands::ping)
+                            .flatMap(StoreCommands::ping)
                             .doOnNext(pong -> status.answered())
                             .then();
         }

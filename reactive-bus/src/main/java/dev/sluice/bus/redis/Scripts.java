@@ -2,7 +2,6 @@ package dev.sluice.bus.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.reactive.RedisScriptingReactiveCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -201,11 +200,7 @@ enum Scripts {
      *
      * @return the script's reply, dissolved into elements by Lettuce (a list reply emits each element)
      */
-    <T> Flux<T> run(
-            RedisScriptingReactiveCommands<String, String> redis,
-            ScriptOutputType type,
-            String[] keys,
-            String... args) {
+    <T> Flux<T> run(StoreCommands redis, ScriptOutputType type, String[] keys, String... args) {
         return redis.<T>evalsha(sha, type, keys, args)
                 .onErrorResume(RedisNoScriptException.class, e -> redis.eval(source, type, keys, args));
     }

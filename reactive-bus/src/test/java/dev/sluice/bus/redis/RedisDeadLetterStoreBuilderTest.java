@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RedisDeadLetterStoreBuilderTest {
@@ -60,5 +62,24 @@ class RedisDeadLetterStoreBuilderTest {
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
+    }
+
+    @Test
+    void aClusterClientThatWouldQueueWhileDisconnectedIsRefused() {
+        RedisClusterClient client = RedisClusterClient.create(RedisURI.create("redis://localhost"));
+        try {
+            assertThatThrownBy(() -> RedisDeadLetterStore.builder(client).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("RedisClusterClient's disconnectedBehavior must be REJECT_COMMANDS");
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void aClusterNeedsAtLeastOneSeed() {
+        assertThatThrownBy(() -> RedisDeadLetterStore.clusterBuilder(List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("seeds must name at least one Cluster node, but was empty");
     }
 }
