@@ -24,6 +24,8 @@ import reactor.core.publisher.Mono;
  */
 final class RedisConnection {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisConnection.class);
+
     private final String target;
     private final @Nullable Supplier<CompletionStage<Void>> shutdown;
     private final Mono<StoreCommands> commands;
@@ -72,7 +74,11 @@ final class RedisConnection {
                 .filter(node -> !node.getSlots().isEmpty())
                 .flatMap(node -> Mono.fromCompletionStage(() -> cluster.getConnectionAsync(
                                 node.getUri().getHost(), node.getUri().getPort(), ConnectionIntent.WRITE))
-                        .onErrorResume(e -> Mono.empty()))
+                        .onErrorResume(e -> {
+                            // the store still works: a letter for that node goes to the journal until it answers
+                            log.warn("Could not open the connection to Redis Cluster node {} yet", node.getUri(), e);
+                            return Mono.empty();
+                        }))
                 .then();
     }
 
