@@ -1,7 +1,5 @@
 package dev.sluice.bus;
 
-import java.time.Instant;
-import java.util.Map;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.tck.PublisherVerification;
 import org.reactivestreams.tck.TestEnvironment;
@@ -35,7 +33,8 @@ public class RedriveTckTest extends PublisherVerification<RedriveResult> {
         bus.subscribe(SubscriberSpec.builder(subscriber, PLACED, e -> Mono.error(new IllegalStateException("down")))
                 .build());
         Flux.range(0, (int) elements)
-                .concatMap(i -> store.write(letter(subscriber, "L" + i)))
+                .concatMap(i -> store.write(RedriveTest.letter(
+                        subscriber, "L" + i, PLACED.name(), "payload-" + i, DeadLetterReason.PERMANENT_ERROR)))
                 .then()
                 .block();
         return bus.redrive(DeadLetterQuery.of(subscriber).withPage(0, MAX));
@@ -53,27 +52,5 @@ public class RedriveTckTest extends PublisherVerification<RedriveResult> {
         bus.subscribe(
                 SubscriberSpec.builder("tck-failed", PLACED, e -> Mono.empty()).build());
         return bus.redrive(DeadLetterQuery.of("tck-failed"));
-    }
-
-    private static DeadLetter letter(String subscriber, String letterId) {
-        return new DeadLetter(
-                letterId,
-                "event-" + letterId,
-                PLACED.name(),
-                null,
-                subscriber,
-                "payload-" + letterId,
-                Map.of(),
-                Instant.EPOCH,
-                Instant.EPOCH,
-                Instant.EPOCH,
-                DeadLetterReason.PERMANENT_ERROR,
-                null,
-                null,
-                null,
-                null,
-                1,
-                0,
-                "tck");
     }
 }

@@ -160,25 +160,7 @@ class RedriveTest {
         bus.subscribe(SubscriberSpec.builder(
                         "audit", SystemEvents.DEAD_LETTER_PARKED, e -> Mono.fromRunnable(() -> parked.add(e.payload())))
                 .build());
-        DeadLetter foreign = new DeadLetter(
-                "letter-1",
-                "event-1",
-                "order.placed",
-                null,
-                "email",
-                42, // not a String
-                Map.of(),
-                Instant.EPOCH,
-                Instant.EPOCH,
-                Instant.EPOCH,
-                DeadLetterReason.PERMANENT_ERROR,
-                null,
-                null,
-                null,
-                null,
-                1,
-                0,
-                "node-b");
+        DeadLetter foreign = letter("email", "letter-1", "order.placed", 42, DeadLetterReason.PERMANENT_ERROR);
         StepVerifier.create(store.write(foreign)).verifyComplete();
 
         StepVerifier.create(bus.redrive(DeadLetterQuery.of("email")))
@@ -300,25 +282,7 @@ class RedriveTest {
                 .inboxSize(4)
                 .redrive(RedrivePolicy.custom().delays(Duration.ZERO).build())
                 .build());
-        DeadLetter old = new DeadLetter(
-                "letter-1",
-                "event-1",
-                "order.placed",
-                null,
-                "email",
-                "redriven",
-                Map.of(),
-                Instant.EPOCH,
-                Instant.EPOCH,
-                Instant.EPOCH,
-                DeadLetterReason.INBOX_OVERFLOW,
-                null,
-                null,
-                null,
-                null,
-                0,
-                0,
-                "node-a");
+        DeadLetter old = letter("email", "letter-1", "order.placed", "redriven", DeadLetterReason.INBOX_OVERFLOW);
         StepVerifier.create(store.write(old, Instant.EPOCH)).verifyComplete();
         for (int i = 1; i <= 3; i++) { // one being handled, two waiting: the inbox of 4 is half full
             publish("live-" + i);
@@ -338,5 +302,29 @@ class RedriveTest {
         assertThatThrownBy(() -> bus.redrive(DeadLetterQuery.of("ghost")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'ghost'");
+    }
+
+    /** Return a letter written by another instance ("node-b") at the epoch, as a store would hold it. */
+    static DeadLetter letter(
+            String subscriber, String letterId, String eventType, Object payload, DeadLetterReason reason) {
+        return new DeadLetter(
+                letterId,
+                "event-" + letterId,
+                eventType,
+                null,
+                subscriber,
+                payload,
+                Map.of(),
+                Instant.EPOCH,
+                Instant.EPOCH,
+                Instant.EPOCH,
+                reason,
+                null,
+                null,
+                null,
+                null,
+                1,
+                0,
+                "node-b");
     }
 }

@@ -66,40 +66,20 @@ class BusOverRedisOutageIntegrationTest {
 
     @Test
     void redisCutMidRunEveryLetterLandsOnceAndMatchesTheAccounting() {
-        RedisDeadLetterStore store = StoreFixture.builder(redis, redis.uriThrough(proxy), journalDir)
-                .commandTimeout(Duration.ofMillis(300))
-                .build();
-        EventBus bus = EventBus.builder().deadLetterStore(store).build();
-        SubscriberHandle email = bus.subscribe(failingEmail());
-        AtomicInteger receipts = new AtomicInteger();
-
-        StepVerifier.create(bus.publishAll(PLACED, Flux.range(0, 2_000).map(i -> new Order("o-" + i, i, "")))
-                        .doOnNext(receipt -> {
-                            int n = receipts.incrementAndGet();
-                            if (n == 300) {
-                                proxy.cut();
-                            } else if (n == 1_200) {
-                                proxy.restore();
-                            }
-                        })
-                        .then(bus.whenIdle()))
-                .expectComplete()
-                .verify(WAIT);
-        StoreFixture.awaitTrue("journal replayed", () -> store.pending() == 0, WAIT);
-
-        SubscriberStats stats = email.stats();
-        StepVerifier.create(bus.close(Duration.ofSeconds(5)).then(store.closeGracefully()))
-                .expectComplete()
-                .verify(WAIT);
-        assertThat(stats).isEqualTo(new SubscriberStats(2_000, 0, 0, 2_000, 0, 0));
-        List<StreamMessage<String, String>> entries = entries("email");
-        assertThat(entries).hasSize(2_000);
-        assertThat(entries.stream().map(e -> e.getBody().get("letter_id"))).doesNotHaveDuplicates();
-        assertThat(entries.stream().map(e -> e.getBody().get("event_id"))).doesNotHaveDuplicates();
+        publishThroughAFault(2_000, 300, proxy::cut, 1_200);
     }
 
     @Test
     void stalledConnectionMidRunEveryLetterLandsOnce() {
+        // no reply and no close: writes time out into the journal while Redis may still run them once the stall lifts
+        publishThroughAFault(600, 100, proxy::stall, 400);
+    }
+
+    /**
+     * Publish {@code events} failing events; start {@code fault} after {@code faultAt} receipts and restore the proxy
+     * after {@code restoreAt}; then every event must be one letter in Redis, matching the bus's accounting.
+     */
+    private void publishThroughAFault(int events, int faultAt, Runnable fault, int restoreAt) {
         RedisDeadLetterStore store = StoreFixture.builder(redis, redis.uriThrough(proxy), journalDir)
                 .commandTimeout(Duration.ofMillis(300))
                 .build();
@@ -107,13 +87,12 @@ class BusOverRedisOutageIntegrationTest {
         SubscriberHandle email = bus.subscribe(failingEmail());
         AtomicInteger receipts = new AtomicInteger();
 
-        // no reply and no close: writes time out into the journal while Redis may still run them once the stall lifts
-        StepVerifier.create(bus.publishAll(PLACED, Flux.range(0, 600).map(i -> new Order("o-" + i, i, "")))
+        StepVerifier.create(bus.publishAll(PLACED, Flux.range(0, events).map(i -> new Order("o-" + i, i, "")))
                         .doOnNext(receipt -> {
                             int n = receipts.incrementAndGet();
-                            if (n == 100) {
-                                proxy.stall();
-                            } else if (n == 400) {
+                            if (n == faultAt) {
+                                fault.run();
+                            } else if (n == restoreAt) {
                                 proxy.restore();
                             }
                         })
@@ -126,10 +105,11 @@ class BusOverRedisOutageIntegrationTest {
         StepVerifier.create(bus.close(Duration.ofSeconds(5)).then(store.closeGracefully()))
                 .expectComplete()
                 .verify(WAIT);
-        assertThat(stats).isEqualTo(new SubscriberStats(600, 0, 0, 600, 0, 0));
+        assertThat(stats).isEqualTo(new SubscriberStats(events, 0, 0, events, 0, 0));
         List<StreamMessage<String, String>> entries = entries("email");
-        assertThat(entries).hasSize(600);
+        assertThat(entries).hasSize(events);
         assertThat(entries.stream().map(e -> e.getBody().get("letter_id"))).doesNotHaveDuplicates();
+        assertThat(entries.stream().map(e -> e.getBody().get("event_id"))).doesNotHaveDuplicates();
     }
 
     @Test
