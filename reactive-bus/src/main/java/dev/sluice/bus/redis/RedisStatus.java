@@ -30,7 +30,11 @@ final class RedisStatus {
     void unreachable(Throwable error) {
         Problem current = problem;
         problem = new Problem(current == null ? clock.instant() : current.since(), error.toString());
-        log.debug("Redis did not acknowledge a dead letter; journaling it", error);
+        if (current == null) { // once per outage, not once per letter
+            log.warn("Redis did not acknowledge a dead letter; journaling letters until it answers again", error);
+        } else {
+            log.debug("Redis did not acknowledge a dead letter; journaling it", error);
+        }
     }
 
     /** Return the current outage, or null while Redis answers. */

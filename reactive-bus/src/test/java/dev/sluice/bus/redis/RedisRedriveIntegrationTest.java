@@ -126,6 +126,9 @@ class RedisRedriveIntegrationTest {
                 .expectComplete()
                 .verify(WAIT);
         StepVerifier.create(bus.whenIdle()).expectComplete().verify(WAIT);
+        for (RedisDeadLetterStore store : stores) { // a letter the journal took is in Redis after the replay
+            StoreFixture.awaitTrue("letters in Redis", () -> store.pending() == 0, WAIT);
+        }
     }
 
     private static long count(RedisDeadLetterStore store, boolean parked) {
