@@ -108,6 +108,7 @@ final class DemoRuntime implements AutoCloseable {
                 "Stopping: HTTP first, then the bus drains its inboxes (up to {}; the rest become SHUTDOWN letters)",
                 CLOSE_TIMEOUT);
         server.close();
+        // close() runs on main or the JVM's shutdown hook, never on a Reactor or Netty thread: waiting is the point
         bus.close(CLOSE_TIMEOUT).block(CLOSE_TIMEOUT.plusSeconds(5));
         recentFailures.close();
         downstreamClient.close();

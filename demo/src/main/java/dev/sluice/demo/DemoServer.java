@@ -84,7 +84,7 @@ final class DemoServer implements AutoCloseable {
 
     /** Wait until the server is closed; for {@code main} only, never on a Reactor or Netty thread. */
     void awaitClose() {
-        server.onDispose().block();
+        server.onDispose().block(); // DemoMain's main thread parks here until the server is disposed
     }
 
     @Override

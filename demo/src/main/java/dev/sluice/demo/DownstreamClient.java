@@ -57,6 +57,6 @@ final class DownstreamClient implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.disposeLater().block(Duration.ofSeconds(5));
+        pool.disposeLater().block(Duration.ofSeconds(5)); // from DemoRuntime.close(), on main or the shutdown hook
     }
 }

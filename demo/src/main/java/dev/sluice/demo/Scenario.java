@@ -63,6 +63,10 @@ final class Scenario {
         this.params = params;
     }
 
+    /**
+     * Run the story and return its report. Blocks the calling thread (the command's {@code main}) at each phase
+     * boundary, which is why every {@code block} in this class is fine: never call it on a Reactor or Netty thread.
+     */
     ScenarioReport run() throws Exception {
         LatencyRecorder latency = new LatencyRecorder(params.events() * Subscribers.ORDER_SUBSCRIBERS.size());
         long blockingBefore = BlockHoundMode.blockingCalls();
@@ -151,7 +155,7 @@ final class Scenario {
                 .next()
                 .map(zero -> true)
                 .timeout(params.settleTimeout(), Mono.just(false))
-                .block();
+                .block(); // on run()'s thread (main), bounded by the timeout above
         return Boolean.TRUE.equals(settled);
     }
 

@@ -78,6 +78,7 @@ record ScenarioReport(
         }
 
         private static long count(DemoRuntime runtime, DeadLetterQuery query) {
+            // the report is built on Scenario.run()'s thread (main), after the bus has settled
             Long n = runtime.store.count(query).block(Duration.ofSeconds(10));
             return n == null ? 0 : n;
         }
