@@ -3,7 +3,6 @@ package dev.sluice.benchmarks;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.EventBus;
 import dev.sluice.bus.EventType;
-import dev.sluice.bus.PublishReceipt;
 import dev.sluice.bus.SubscriberSpec;
 import dev.sluice.bus.SubscriberStats;
 import dev.sluice.policy.ResiliencePolicy;
@@ -18,8 +17,6 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Subscription;
-import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
@@ -143,7 +140,7 @@ final class LatencyShapes {
     /** The bus: {@code subscribers} subscribers, each with the full chain of {@code BusBenchmark} and a fallback. */
     static final class SluiceBus extends Shape {
         private static final EventType<Long> SENT = EventType.of("bench.sent", Long.class);
-        private final Receipts receipts = new Receipts();
+        private final BusBenchmark.ReceiptCheck receipts = new BusBenchmark.ReceiptCheck();
         private @Nullable EventBus bus;
 
         SluiceBus(int subscribers) {
@@ -194,8 +191,9 @@ final class LatencyShapes {
             while (bus.stats().values().stream().anyMatch(s -> s.inFlight() != 0) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(100_000);
             }
-            if (receipts.ok.get() != published) {
-                return receipts.ok.get() + " clean receipts of " + published + " publishes (" + receipts.bad.get()
+            long clean = receipts.receipts.get() - receipts.bad.get();
+            if (clean != published) {
+                return clean + " clean receipts of " + published + " publishes (" + receipts.bad.get()
                         + " overflowed or failed)";
             }
             for (Map.Entry<String, SubscriberStats> entry : bus.stats().entrySet()) {
@@ -218,30 +216,5 @@ final class LatencyShapes {
                 }
             }
         }
-    }
-
-    /** Counts clean publish receipts (every inbox took the event, none overflowed). */
-    static final class Receipts implements CoreSubscriber<PublishReceipt> {
-        final AtomicLong ok = new AtomicLong();
-        final AtomicLong bad = new AtomicLong();
-        int expectedInboxes;
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(PublishReceipt receipt) {
-            (receipt.delivered() == expectedInboxes && receipt.overflowed() == 0 ? ok : bad).incrementAndGet();
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            bad.incrementAndGet();
-        }
-
-        @Override
-        public void onComplete() {}
     }
 }

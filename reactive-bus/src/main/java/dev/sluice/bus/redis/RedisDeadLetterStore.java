@@ -702,11 +702,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
          * @throws IllegalArgumentException if not positive
          */
         public Builder commandTimeout(Duration commandTimeout) {
-            Objects.requireNonNull(commandTimeout, "commandTimeout");
-            if (commandTimeout.isNegative() || commandTimeout.isZero()) {
-                throw new IllegalArgumentException("commandTimeout must be positive, but was " + commandTimeout);
-            }
-            this.commandTimeout = commandTimeout;
+            this.commandTimeout = positive("commandTimeout", commandTimeout);
             return this;
         }
 
@@ -744,11 +740,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
          * @throws IllegalArgumentException if not positive
          */
         public Builder replayInterval(Duration replayInterval) {
-            Objects.requireNonNull(replayInterval, "replayInterval");
-            if (replayInterval.isNegative() || replayInterval.isZero()) {
-                throw new IllegalArgumentException("replayInterval must be positive, but was " + replayInterval);
-            }
-            this.replayInterval = replayInterval;
+            this.replayInterval = positive("replayInterval", replayInterval);
             return this;
         }
 
@@ -870,6 +862,14 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
                     // uncovered slots) is on, so failover and resharding are followed
                     .build());
             return created;
+        }
+
+        private static Duration positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, but was " + value);
+            }
+            return value;
         }
     }
 }
