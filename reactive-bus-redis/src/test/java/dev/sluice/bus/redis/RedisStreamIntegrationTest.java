@@ -1,4 +1,4 @@
-package dev.sluice.bus;
+package dev.sluice.bus.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.sluice.bus;
+package dev.sluice.bus.redis;
 
 import dev.sluice.testsupport.FaultProxy;
 import dev.sluice.testsupport.RedisExtension;
