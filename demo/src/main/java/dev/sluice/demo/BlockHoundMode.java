@@ -1,16 +1,21 @@
 package dev.sluice.demo;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
+import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
  * {@code --blockhound}: installs BlockHound in the running demo with every {@code BlockHoundIntegration} on the class
- * path — Reactor's, Reactor Netty's, and Sluice's own (reactive-policies, loaded through {@link java.util.ServiceLoader}
- * exactly as in the tests) — so the whole real path is checked. A blocking call is logged at ERROR with its stack
+ * path — Reactor's, Netty's, and Sluice's own (reactive-policies' and reactive-bus-redis's, loaded through {@link
+ * ServiceLoader} exactly as in the tests) — so the whole real path is checked. A blocking call is logged at ERROR with its stack
  * trace, counted, and fails the operation that made it ({@link BlockingOperationError}).
  */
 final class BlockHoundMode {
@@ -67,20 +72,38 @@ final class BlockHoundMode {
         if (installed) {
             return;
         }
-        BlockHound.builder()
-                .blockingMethodCallback(method -> {
-                    BLOCKING_CALLS.increment();
-                    BlockingOperationError error = new BlockingOperationError(method);
-                    log.error(
-                            "BLOCKING CALL on non-blocking thread {}: {}",
-                            Thread.currentThread().getName(),
-                            method,
-                            error);
-                    throw error;
-                })
-                .install();
+        BlockHound.Builder builder = BlockHound.builder();
+        List<BlockHoundIntegration> integrations = configure(builder);
+        builder.install();
         installed = true;
-        log.warn("BlockHound is on: blocking calls on Reactor/Netty threads are logged and fail");
+        log.warn(
+                "BlockHound is on with {}: blocking calls on Reactor/Netty threads are logged and fail",
+                integrations.stream().map(i -> i.getClass().getName()).toList());
+    }
+
+    /**
+     * Apply to {@code builder} every {@code BlockHoundIntegration} that {@link ServiceLoader} finds, in BlockHound's
+     * order (by priority), and the callback that logs, counts and fails a blocking call. {@code BlockHound.builder()}
+     * alone applies none: only {@code BlockHound.install(...)} and {@code Builder.loadIntegrations(...)} look them up.
+     *
+     * @return the integrations applied
+     */
+    static List<BlockHoundIntegration> configure(BlockHound.Builder builder) {
+        List<BlockHoundIntegration> integrations = new ArrayList<>();
+        ServiceLoader.load(BlockHoundIntegration.class).forEach(integrations::add);
+        Collections.sort(integrations);
+        integrations.forEach(builder::with);
+        builder.blockingMethodCallback(method -> {
+            BLOCKING_CALLS.increment();
+            BlockingOperationError error = new BlockingOperationError(method);
+            log.error(
+                    "BLOCKING CALL on non-blocking thread {}: {}",
+                    Thread.currentThread().getName(),
+                    method,
+                    error);
+            throw error;
+        });
+        return integrations;
     }
 
     static boolean installed() {
