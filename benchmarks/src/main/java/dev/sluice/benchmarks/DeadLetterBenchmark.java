@@ -110,7 +110,16 @@ public class DeadLetterBenchmark {
             if (payloadJson.length() < 190 || payloadJson.length() > 210) {
                 throw new IllegalStateException("payload should be ~200 bytes of JSON, is " + payloadJson.length());
             }
-            writeScriptSha = raw.sync().scriptLoad(writeScriptSource());
+            // the store's first write loads its script into this fresh Redis (EVALSHA, then EVAL): the diagnostic's
+            // copy must be that very script, or its figures say nothing about the store
+            store.write(letter("probe")).block(Duration.ofSeconds(30));
+            String source = writeScriptSource();
+            if (!raw.sync().scriptExists(raw.sync().digest(source)).get(0)) {
+                throw new IllegalStateException(
+                        "the write script read from the resources is not the one the store ran");
+            }
+            store.purge(SUBSCRIBER).block(Duration.ofSeconds(30));
+            writeScriptSha = raw.sync().scriptLoad(source);
         }
 
         @TearDown(Level.Iteration)
@@ -269,19 +278,23 @@ public class DeadLetterBenchmark {
         return args;
     }
 
-    /** The store's write script, read from its package-private enum so the diagnostic runs exactly what it runs. */
+    /**
+     * The store's write script as it sends it: its Lua resources, the {@code trim} library first (see {@code
+     * dev/sluice/bus/redis/trim.lua} and {@code write.lua} in reactive-bus-redis).
+     */
     private static String writeScriptSource() {
-        try {
-            Class<?> scripts = Class.forName("dev.sluice.bus.redis.Scripts");
-            Object write = Stream.of(scripts.getEnumConstants())
-                    .filter(script -> ((Enum<?>) script).name().equals("WRITE"))
-                    .findFirst()
-                    .orElseThrow();
-            java.lang.reflect.Method source = scripts.getDeclaredMethod("source");
-            source.setAccessible(true);
-            return (String) source.invoke(write);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot read the store's write script", e);
+        return resource("dev/sluice/bus/redis/trim.lua") + resource("dev/sluice/bus/redis/write.lua");
+    }
+
+    private static String resource(String name) {
+        try (java.io.InputStream in =
+                RedisDeadLetterStore.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("no resource " + name + " on the class path");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -130,6 +130,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         this.keyPrefix = builder.keyPrefix;
         this.commandTimeout = builder.commandTimeout;
         this.maxLength = Long.toString(builder.maxLength);
+        Scripts.load();
         this.codec = new LetterCodec(builder.objectMapper, builder.maxPayloadBytes, builder.maxStackTraceBytes);
         this.journal = new Journal(builder.journalPath, Schedulers.boundedElastic());
         this.redis = redis;
