@@ -1,27 +1,18 @@
 package dev.sluice.bus.redis;
 
-import dev.sluice.bus.DeadLetter;
-import dev.sluice.bus.DeadLetterQuery;
 import dev.sluice.bus.DeadLetterStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -91,7 +82,7 @@ import reactor.core.scheduler.Schedulers;
  * threads or on {@code boundedElastic} (after a journal write), so do not block in what follows them. The replay and
  * sampling loop runs on {@code Schedulers.parallel()}.
  */
-public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder, AutoCloseable {
+public final class RedisDeadLetterStore extends StoreOperations implements DeadLetterStore, MeterBinder, AutoCloseable {
 
     /** Default key prefix. */
     public static final String DEFAULT_KEY_PREFIX = "sluice";
@@ -114,30 +105,28 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
 
     private final String keyPrefix;
     private final Duration commandTimeout;
-    private final LetterCodec codec;
     private final Journal journal;
     private final RedisConnection redis;
     private final RedisStatus status;
     private final Subscribers subscribers;
     private final LetterWriter writer;
-    private final LetterScan scan;
-    private final String maxLength;
     private volatile boolean closed;
     private final Mono<Void> closing;
     private final Disposable loop;
 
     private RedisDeadLetterStore(Builder builder, RedisConnection redis) {
+        this(builder, redis, new Parts(builder, redis));
+    }
+
+    private RedisDeadLetterStore(Builder builder, RedisConnection redis, Parts parts) {
+        super(parts.writer, parts.queries, parts.changes, parts.codec);
         this.keyPrefix = builder.keyPrefix;
         this.commandTimeout = builder.commandTimeout;
-        this.maxLength = Long.toString(builder.maxLength);
-        Scripts.load();
-        this.codec = new LetterCodec(builder.objectMapper, builder.maxPayloadBytes, builder.maxStackTraceBytes);
-        this.journal = new Journal(builder.journalPath, Schedulers.boundedElastic());
+        this.journal = parts.journal;
         this.redis = redis;
-        this.status = new RedisStatus(builder.clock);
-        this.subscribers = new Subscribers(keyPrefix);
-        this.writer = new LetterWriter(toString(), redis, codec, journal, subscribers, status, builder.maxLength);
-        this.scan = new LetterScan(codec);
+        this.status = parts.status;
+        this.subscribers = parts.subscribers;
+        this.writer = parts.writer;
         this.closing = Mono.defer(this::shutDown).cache();
         this.loop = new ReplayLoop(journal, writer, redis, status, subscribers, builder.replayInterval).start();
     }
@@ -162,7 +151,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      */
     public static Builder builder(RedisURI uri) {
         Objects.requireNonNull(uri, "uri");
-        return new Builder(b -> RedisConnection.standalone(b.newClient(null), uri, true));
+        return new Builder(settings -> StoreClients.standalone(settings, null, uri));
     }
 
     /**
@@ -175,7 +164,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     public static Builder builder(io.lettuce.core.resource.ClientResources resources, RedisURI uri) {
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(uri, "uri");
-        return new Builder(b -> RedisConnection.standalone(b.newClient(resources), uri, true));
+        return new Builder(settings -> StoreClients.standalone(settings, resources, uri));
     }
 
     /**
@@ -190,10 +179,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
     public static Builder builder(RedisClient client, RedisURI uri) {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(uri, "uri");
-        return new Builder(b -> {
-            Builder.requireSafe(client.getOptions(), "RedisClient");
-            return RedisConnection.standalone(client, uri, false);
-        });
+        return new Builder(settings -> StoreClients.standalone(client, uri));
     }
 
     /**
@@ -209,8 +195,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      * @throws IllegalArgumentException if {@code seeds} is empty
      */
     public static Builder clusterBuilder(Iterable<RedisURI> seeds) {
-        List<RedisURI> nodes = seeds(seeds);
-        return new Builder(b -> RedisConnection.cluster(b.newClusterClient(null, nodes), describe(nodes), true));
+        List<RedisURI> nodes = StoreClients.seeds(seeds);
+        return new Builder(settings -> StoreClients.cluster(settings, null, nodes));
     }
 
     /**
@@ -223,8 +209,8 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      */
     public static Builder clusterBuilder(io.lettuce.core.resource.ClientResources resources, Iterable<RedisURI> seeds) {
         Objects.requireNonNull(resources, "resources");
-        List<RedisURI> nodes = seeds(seeds);
-        return new Builder(b -> RedisConnection.cluster(b.newClusterClient(resources, nodes), describe(nodes), true));
+        List<RedisURI> nodes = StoreClients.seeds(seeds);
+        return new Builder(settings -> StoreClients.cluster(settings, resources, nodes));
     }
 
     /**
@@ -238,278 +224,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      */
     public static Builder builder(RedisClusterClient client) {
         Objects.requireNonNull(client, "client");
-        return new Builder(b -> {
-            Builder.requireSafe(client.getOptions(), "RedisClusterClient");
-            return RedisConnection.cluster(client, "cluster", false);
-        });
-    }
-
-    private static List<RedisURI> seeds(Iterable<RedisURI> seeds) {
-        Objects.requireNonNull(seeds, "seeds");
-        List<RedisURI> nodes = new ArrayList<>();
-        for (RedisURI seed : seeds) {
-            nodes.add(Objects.requireNonNull(seed, "seed"));
-        }
-        if (nodes.isEmpty()) {
-            throw new IllegalArgumentException("seeds must name at least one Cluster node, but was empty");
-        }
-        return List.copyOf(nodes);
-    }
-
-    private static String describe(List<RedisURI> seeds) {
-        RedisURI first = seeds.get(0);
-        return "cluster " + first.getHost() + ":" + first.getPort() + (seeds.size() > 1 ? ",…" : "");
-    }
-
-    /**
-     * Write {@code letter} as a live letter, due for scheduled redrive at {@code redriveAt} (null: not scheduled),
-     * unless the subscriber already has a letter with its id (then nothing changes). With a {@link
-     * Builder#maxLength}, the subscriber's oldest live letters beyond it are deleted and counted in {@code
-     * sluice.dead.letters.trimmed}.
-     *
-     * @return a {@code Mono} that completes when Redis acknowledged the letter or, if Redis did not within the command
-     *     timeout, when the journal fsynced it; it signals {@link UncheckedIOException} (naming both failures) if the
-     *     journal failed too, and {@link IllegalStateException} if the store is closed
-     * @throws NullPointerException if {@code letter} is null
-     */
-    @Override
-    public Mono<Void> write(DeadLetter letter, @Nullable Instant redriveAt) {
-        Objects.requireNonNull(letter, "letter");
-        return writer.write(letter, redriveAt == null ? null : redriveAt.toEpochMilli());
-    }
-
-    /**
-     * Read one letter, live or parked.
-     *
-     * @return a {@code Mono} of the letter (payload a {@link JsonPayload}), empty if the subscriber has none with that
-     *     id; signals Lettuce's {@code RedisException} if Redis fails, {@link IllegalArgumentException} if the entry is
-     *     malformed
-     * @throws NullPointerException if an argument is null
-     */
-    @Override
-    public Mono<DeadLetter> get(String subscriber, String letterId) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        Objects.requireNonNull(letterId, "letterId");
-        return Mono.defer(() -> {
-            Keys keys = subscribers.keys(subscriber);
-            return redis.commands().flatMap(commands -> Scripts.GET
-                    .<List<?>>run(
-                            commands,
-                            ScriptOutputType.MULTI,
-                            new String[] {keys.live(), keys.parked(), keys.ids()},
-                            letterId)
-                    .next()
-                    .filter(fields -> !fields.isEmpty())
-                    .map(codec::decode));
-        });
-    }
-
-    /**
-     * List the letters matching {@code query}, reading the subscriber's live (or parked) stream in pages of 200
-     * entries with {@code XRANGE} / {@code XREVRANGE} and filtering them here; the time range applies to {@code
-     * dead_lettered_at}.
-     *
-     * @return a {@code Flux} of at most {@code query.limit()} letters after the first {@code query.offset()} matches,
-     *     oldest or newest written first; completes after the last match; signals Lettuce's {@code RedisException} if
-     *     Redis fails, {@link IllegalArgumentException} if an entry is malformed. Letters written or deleted while it is
-     *     read may or may not appear.
-     * @throws NullPointerException if {@code query} is null
-     */
-    @Override
-    public Flux<DeadLetter> list(DeadLetterQuery query) {
-        Objects.requireNonNull(query, "query");
-        return scan(query).filter(query::matches).skip(query.offset()).take(query.limit(), true);
-    }
-
-    /**
-     * Count the letters matching {@code query}: {@code XLEN} when it filters on nothing but the subscriber and side,
-     * else a scan as {@link #list} does.
-     *
-     * @return a {@code Mono} of the count; signals Lettuce's {@code RedisException} if Redis fails
-     * @throws NullPointerException if {@code query} is null
-     */
-    @Override
-    public Mono<Long> count(DeadLetterQuery query) {
-        Objects.requireNonNull(query, "query");
-        if (query.eventType() == null && query.reason() == null && query.from() == null && query.to() == null) {
-            return Mono.defer(() -> {
-                String stream = subscribers.keys(query.subscriber()).stream(query.parked());
-                return redis.commands().flatMap(commands -> commands.xlen(stream));
-            });
-        }
-        return scan(query).filter(query::matches).count();
-    }
-
-    private Flux<DeadLetter> scan(DeadLetterQuery query) {
-        return Flux.defer(() -> {
-            String stream = subscribers.keys(query.subscriber()).stream(query.parked());
-            return redis.commands().flatMapMany(commands -> scan.all(commands, stream, query.newestFirst()));
-        });
-    }
-
-    /**
-     * Replace the letter with {@code letter}'s id by {@code letter} in the same stream (it moves to the newest end), in
-     * one script: a live letter is due again at {@code redriveAt} (null: not scheduled), a parked one stays parked.
-     * Releases its lease. Not journaled: if Redis fails, the error is signalled and the old letter stays.
-     *
-     * @return a {@code Mono} that completes when Redis applied it, or signals {@link NoSuchElementException} naming
-     *     the id if there is no such letter, or Lettuce's {@code RedisException} if Redis fails
-     * @throws NullPointerException if {@code letter} is null
-     */
-    @Override
-    public Mono<Void> replace(DeadLetter letter, @Nullable Instant redriveAt) {
-        Objects.requireNonNull(letter, "letter");
-        return change(Scripts.REPLACE, letter, redriveAt);
-    }
-
-    /**
-     * Replace the letter with {@code letter}'s id by {@code letter} and move it to the parked stream, in one script;
-     * clears its due time and lease. With a {@link Builder#maxLength}, the oldest parked letters beyond it are deleted
-     * and counted.
-     *
-     * @return a {@code Mono} that completes when Redis applied it, or signals {@link NoSuchElementException} naming
-     *     the id if there is no such letter, or Lettuce's {@code RedisException} if Redis fails
-     * @throws NullPointerException if {@code letter} is null
-     */
-    @Override
-    public Mono<Void> park(DeadLetter letter) {
-        Objects.requireNonNull(letter, "letter");
-        return change(Scripts.PARK, letter, null);
-    }
-
-    private Mono<Void> change(Scripts script, DeadLetter letter, @Nullable Instant redriveAt) {
-        return Mono.defer(() -> {
-            Keys keys = subscribers.meet(letter.subscriber()).keys;
-            String[] args = changeArgs(
-                    letter.letterId(), redriveAt == null ? null : redriveAt.toEpochMilli(), codec.encode(letter));
-            return redis.commands()
-                    .flatMap(commands -> script.<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys), args)
-                            .next())
-                    .flatMap(result -> {
-                        if (result < 0) {
-                            return Mono.error(new NoSuchElementException(
-                                    "no dead letter " + letter.letterId() + " for subscriber " + letter.subscriber()));
-                        }
-                        writer.trimmed().add(result);
-                        return Mono.empty();
-                    });
-        });
-    }
-
-    /**
-     * Lease one letter, live or parked, until {@code now + lease}, if no other lease on it runs (one that ends after
-     * {@code now}). Its due time does not change.
-     *
-     * @return a {@code Mono} of the letter if leased now; empty if there is no such letter or another lease holds it;
-     *     signals Lettuce's {@code RedisException} if Redis fails
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code lease} is not positive
-     */
-    @Override
-    public Mono<DeadLetter> claim(String subscriber, String letterId, Instant now, Duration lease) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        Objects.requireNonNull(letterId, "letterId");
-        long at = Objects.requireNonNull(now, "now").toEpochMilli();
-        long until = at + positive(lease);
-        return Mono.defer(() -> {
-            Keys keys = subscribers.keys(subscriber);
-            return redis.commands().flatMap(commands -> Scripts.CLAIM
-                    .<List<?>>run(
-                            commands,
-                            ScriptOutputType.MULTI,
-                            new String[] {keys.live(), keys.parked(), keys.ids(), keys.leases()},
-                            letterId,
-                            Long.toString(at),
-                            Long.toString(until))
-                    .next()
-                    .filter(fields -> !fields.isEmpty())
-                    .map(codec::decode));
-        });
-    }
-
-    /**
-     * Lease up to {@code limit} live letters due at or before {@code now} that no running lease holds, earliest due
-     * first, in one script; each one's due time moves to its lease end ({@code now + lease}), so if this instance
-     * dies the letter is due again then.
-     *
-     * @return a {@code Flux} of the claimed letters, earliest due first; signals Lettuce's {@code RedisException} if
-     *     Redis fails
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code lease} is not positive or {@code limit} is less than 1
-     */
-    @Override
-    public Flux<DeadLetter> claimDue(String subscriber, Instant now, Duration lease, int limit) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        long at = Objects.requireNonNull(now, "now").toEpochMilli();
-        long until = at + positive(lease);
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be >= 1, but was " + limit);
-        }
-        return Flux.defer(() -> {
-            Keys keys = subscribers.keys(subscriber);
-            return redis.commands().flatMapMany(commands -> Scripts.CLAIM_DUE
-                    .<List<List<?>>>run(
-                            commands,
-                            ScriptOutputType.MULTI,
-                            new String[] {keys.live(), keys.ids(), keys.due(), keys.leases()},
-                            Long.toString(at),
-                            Long.toString(until),
-                            Integer.toString(limit))
-                    .flatMapIterable(letters -> letters)
-                    .map(codec::decode));
-        });
-    }
-
-    /**
-     * Delete one letter, live or parked, with its due time and lease, in one script.
-     *
-     * @return a {@code Mono} of whether a letter was deleted; signals Lettuce's {@code RedisException} if Redis fails
-     * @throws NullPointerException if an argument is null
-     */
-    @Override
-    public Mono<Boolean> delete(String subscriber, String letterId) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        Objects.requireNonNull(letterId, "letterId");
-        return Mono.defer(() -> {
-            Keys keys = subscribers.keys(subscriber);
-            return redis.commands().flatMap(commands -> Scripts.DELETE
-                    .<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys), letterId)
-                    .next()
-                    .map(deleted -> deleted == 1));
-        });
-    }
-
-    /**
-     * Delete every letter of {@code subscriber}, live and parked, with its index, due times and leases, in one script.
-     * Letters still in this store's journal are not affected (they are written when replayed).
-     *
-     * @return a {@code Mono} of how many letters were deleted; signals Lettuce's {@code RedisException} if Redis fails
-     * @throws NullPointerException if {@code subscriber} is null
-     */
-    @Override
-    public Mono<Long> purge(String subscriber) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        return Mono.defer(() -> {
-            Keys keys = subscribers.keys(subscriber);
-            return redis.commands().flatMap(commands -> Scripts.PURGE
-                    .<Long>run(commands, ScriptOutputType.INTEGER, allKeys(keys))
-                    .next());
-        });
-    }
-
-    /**
-     * Return {@code letter}'s payload as a {@code type}: a payload that already is one as it is, a {@link JsonPayload}
-     * (a letter read from Redis) read with the store's {@code ObjectMapper}. Runs on the calling thread.
-     *
-     * @throws IllegalArgumentException saying why if the payload cannot be turned into a {@code type}: malformed JSON,
-     *     JSON of another shape, a payload truncated to {@link Builder#maxPayloadBytes}, or a payload that was stored as
-     *     {@code SERIALIZATION_FAILED}
-     */
-    @Override
-    public <T> T decodePayload(DeadLetter letter, Class<T> type) {
-        Objects.requireNonNull(letter, "letter");
-        Objects.requireNonNull(type, "type");
-        return codec.decodePayload(letter, type);
+        return new Builder(settings -> StoreClients.cluster(client));
     }
 
     /**
@@ -521,36 +236,7 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
      */
     @Override
     public StoreHealth health() {
-        if (closed) {
-            return new StoreHealth(StoreHealth.Status.DOWN, "closed");
-        }
-        RedisStatus.Problem problem = status.problem();
-        Throwable journalFailure = journal.failure();
-        long journaled = journal.letters();
-        if (problem != null && journalFailure != null) {
-            return new StoreHealth(
-                    StoreHealth.Status.DOWN,
-                    "Redis unreachable since " + problem.since() + " (" + problem.error() + ") and the journal at "
-                            + journal.path() + " failing (" + journalFailure + "): writes are refused");
-        }
-        if (problem != null) {
-            return new StoreHealth(
-                    StoreHealth.Status.DEGRADED,
-                    "Redis unreachable since " + problem.since() + " (" + problem.error() + "); " + journaled
-                            + " letters in the journal at " + journal.path());
-        }
-        if (journalFailure != null) {
-            return new StoreHealth(
-                    StoreHealth.Status.DEGRADED,
-                    "the journal at " + journal.path() + " is failing (" + journalFailure
-                            + "); a Redis outage now would refuse writes");
-        }
-        if (journaled > 0) {
-            return new StoreHealth(
-                    StoreHealth.Status.DEGRADED,
-                    journaled + " letters in the journal at " + journal.path() + " waiting for replay into Redis");
-        }
-        return StoreHealth.up();
+        return HealthReport.of(closed, status, journal);
     }
 
     /**
@@ -611,6 +297,10 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
 
     @Override
     public String toString() {
+        return name(redis, keyPrefix);
+    }
+
+    private static String name(RedisConnection redis, String keyPrefix) {
         return "RedisDeadLetterStore[" + redis.target() + ", prefix " + keyPrefix + "]";
     }
 
@@ -634,176 +324,39 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
         });
     }
 
-    private String[] changeArgs(String letterId, @Nullable Long dueMillis, String[] fields) {
-        String[] args = new String[3 + fields.length];
-        args[0] = letterId;
-        args[1] = dueMillis == null ? "" : Long.toString(dueMillis);
-        args[2] = maxLength;
-        System.arraycopy(fields, 0, args, 3, fields.length);
-        return args;
-    }
+    /** The parts a store is made of, built before it: its operations need them from the start. */
+    private static final class Parts {
+        final LetterCodec codec;
+        final Journal journal;
+        final RedisStatus status;
+        final Subscribers subscribers;
+        final LetterWriter writer;
+        final LetterQueries queries;
+        final LetterChanges changes;
 
-    private static String[] allKeys(Keys keys) {
-        return new String[] {keys.live(), keys.parked(), keys.ids(), keys.due(), keys.leases()};
-    }
-
-    private static long positive(Duration lease) {
-        Objects.requireNonNull(lease, "lease");
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, but was " + lease);
+        Parts(Builder builder, RedisConnection redis) {
+            Scripts.load(); // reading the Lua resources blocks: here, on the builder's thread, not on a Lettuce one
+            this.codec = new LetterCodec(builder.objectMapper, builder.maxPayloadBytes, builder.maxStackTraceBytes);
+            this.journal = new Journal(builder.journalPath, Schedulers.boundedElastic());
+            this.status = new RedisStatus(builder.clock);
+            this.subscribers = new Subscribers(builder.keyPrefix);
+            this.writer = new LetterWriter(
+                    name(redis, builder.keyPrefix), redis, codec, journal, subscribers, status, builder.maxLength);
+            this.queries = new LetterQueries(redis, subscribers, codec);
+            this.changes = new LetterChanges(redis, subscribers, codec, writer.trimmed(), builder.maxLength);
         }
-        return lease.toMillis() == 0 ? 1 : lease.toMillis();
     }
 
     /**
      * Settings of a {@link RedisDeadLetterStore}; every one has a default. Setters validate at once and name the bad
      * value. Not thread-safe; {@link #build()} may be called more than once (each store needs its own journal path).
      */
-    public static final class Builder {
+    public static final class Builder extends StoreSettings {
         /** Opens the store's connection when {@link #build()} runs, with this builder's settings. */
-        private final Function<Builder, RedisConnection> connection;
+        private final Function<StoreSettings, RedisConnection> connection;
 
-        private String keyPrefix = DEFAULT_KEY_PREFIX;
-        private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
-        private int requestQueueSize = DEFAULT_REQUEST_QUEUE_SIZE;
-        private Path journalPath = DEFAULT_JOURNAL_PATH;
-        private Duration replayInterval = DEFAULT_REPLAY_INTERVAL;
-        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
-        private int maxStackTraceBytes = DEFAULT_MAX_STACK_TRACE_BYTES;
-        private long maxLength = DEFAULT_MAX_LENGTH;
-        private com.fasterxml.jackson.databind.ObjectMapper objectMapper =
-                new com.fasterxml.jackson.databind.ObjectMapper();
-        private Clock clock = Clock.systemUTC();
-
-        private Builder(Function<Builder, RedisConnection> connection) {
+        private Builder(Function<StoreSettings, RedisConnection> connection) {
             this.connection = connection;
-        }
-
-        /**
-         * Set the prefix of every key (default {@value #DEFAULT_KEY_PREFIX}): keys are {@code
-         * <prefix>:dlq:{<subscriber>}…}.
-         *
-         * @throws IllegalArgumentException if {@code keyPrefix} is empty or contains a brace (it would break the
-         *     Cluster hash tag)
-         */
-        public Builder keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.isEmpty() || keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-                throw new IllegalArgumentException(
-                        "keyPrefix must be non-empty and without braces, but was '" + keyPrefix + "'");
-            }
-            this.keyPrefix = keyPrefix;
-            return this;
-        }
-
-        /**
-         * Set how long Redis has to answer a command (default 1 s, {@link #DEFAULT_COMMAND_TIMEOUT}); a write not
-         * acknowledged in time goes to the journal. Also the connect timeout.
-         *
-         * @throws IllegalArgumentException if not positive
-         */
-        public Builder commandTimeout(Duration commandTimeout) {
-            this.commandTimeout = positive("commandTimeout", commandTimeout);
-            return this;
-        }
-
-        /**
-         * Set the bound of Lettuce's request queue (default {@value #DEFAULT_REQUEST_QUEUE_SIZE} commands); a write
-         * that finds it full goes to the journal.
-         *
-         * @throws IllegalArgumentException if less than 1
-         */
-        public Builder requestQueueSize(int requestQueueSize) {
-            if (requestQueueSize < 1) {
-                throw new IllegalArgumentException("requestQueueSize must be >= 1, but was " + requestQueueSize);
-            }
-            this.requestQueueSize = requestQueueSize;
-            return this;
-        }
-
-        /**
-         * Set the journal file (default {@code sluice-dead-letters.journal} in the working directory). Files being
-         * replayed sit beside it as {@code <name>.<n>.replay}. Its directory is created when needed. One store per
-         * path: a store started on a path replays what an earlier store left there.
-         */
-        public Builder journalPath(Path journalPath) {
-            Objects.requireNonNull(journalPath, "journalPath");
-            if (journalPath.getFileName() == null) {
-                throw new IllegalArgumentException("journalPath must name a file, but was " + journalPath);
-            }
-            this.journalPath = journalPath;
-            return this;
-        }
-
-        /**
-         * Set the time between journal replays and samples of {@code sluice.dead.letters.stored} (default 1 s).
-         *
-         * @throws IllegalArgumentException if not positive
-         */
-        public Builder replayInterval(Duration replayInterval) {
-            this.replayInterval = positive("replayInterval", replayInterval);
-            return this;
-        }
-
-        /**
-         * Set the payload limit in UTF-8 bytes of JSON (default 64 KiB); a longer payload is cut and marked, and can
-         * then no longer be redriven.
-         *
-         * @throws IllegalArgumentException if less than 64
-         */
-        public Builder maxPayloadBytes(int maxPayloadBytes) {
-            if (maxPayloadBytes < 64) {
-                throw new IllegalArgumentException("maxPayloadBytes must be >= 64, but was " + maxPayloadBytes);
-            }
-            this.maxPayloadBytes = maxPayloadBytes;
-            return this;
-        }
-
-        /**
-         * Set the limit of a stack trace, and of an error message, in UTF-8 bytes (default 8 KiB); longer ones are cut
-         * and marked.
-         *
-         * @throws IllegalArgumentException if less than 64
-         */
-        public Builder maxStackTraceBytes(int maxStackTraceBytes) {
-            if (maxStackTraceBytes < 64) {
-                throw new IllegalArgumentException("maxStackTraceBytes must be >= 64, but was " + maxStackTraceBytes);
-            }
-            this.maxStackTraceBytes = maxStackTraceBytes;
-            return this;
-        }
-
-        /**
-         * Set the most letters a subscriber's live stream, and its parked stream, keeps (default 0: no limit). Opt-in:
-         * when a write goes beyond it, the oldest letters are deleted exactly (with their due times and leases) and
-         * counted in {@code sluice.dead.letters.trimmed}.
-         *
-         * @throws IllegalArgumentException if negative
-         */
-        public Builder maxLength(long maxLength) {
-            if (maxLength < 0) {
-                throw new IllegalArgumentException("maxLength must be >= 0 (0: no limit), but was " + maxLength);
-            }
-            this.maxLength = maxLength;
-            return this;
-        }
-
-        /**
-         * Set the Jackson mapper for payloads and headers (default: {@code new ObjectMapper()}). Do not enable
-         * polymorphic default typing on it: letters are data from outside the process, and a mapper that instantiates
-         * classes named in the JSON turns them into a gadget-chain risk. Configure it before {@link #build()}: the store
-         * takes its writers from it then, as Jackson recommends (a mapper's configuration is not meant to change once
-         * in use).
-         */
-        public Builder objectMapper(com.fasterxml.jackson.databind.ObjectMapper objectMapper) {
-            this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
-            return this;
-        }
-
-        /** Set the clock for the store's own timestamps (when an outage began, in {@link #health()}); default UTC. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
         }
 
         /**
@@ -817,60 +370,9 @@ public final class RedisDeadLetterStore implements DeadLetterStore, MeterBinder,
             return new RedisDeadLetterStore(this, connection.apply(this));
         }
 
-        /** Refuse an application's client whose options would hide an outage (see {@link #build()}). */
-        private static void requireSafe(io.lettuce.core.ClientOptions options, String kind) {
-            if (options.getDisconnectedBehavior()
-                    != io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS) {
-                throw new IllegalStateException("the " + kind + "'s disconnectedBehavior must be REJECT_COMMANDS, but "
-                        + "was " + options.getDisconnectedBehavior() + ": an outage would never be noticed");
-            }
-            if (options.getRequestQueueSize() == Integer.MAX_VALUE) {
-                throw new IllegalStateException(
-                        "the " + kind + "'s requestQueueSize must be bounded, but was Integer.MAX_VALUE");
-            }
-            if (!options.getTimeoutOptions().isTimeoutCommands()) {
-                throw new IllegalStateException("the " + kind + "'s timeoutOptions must time commands out");
-            }
-        }
-
-        private RedisClient newClient(io.lettuce.core.resource.@Nullable ClientResources resources) {
-            RedisClient created = resources == null ? RedisClient.create() : RedisClient.create(resources);
-            created.setOptions(io.lettuce.core.ClientOptions.builder()
-                    .autoReconnect(true)
-                    .disconnectedBehavior(io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .requestQueueSize(requestQueueSize)
-                    .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(commandTimeout))
-                    .socketOptions(io.lettuce.core.SocketOptions.builder()
-                            .connectTimeout(commandTimeout)
-                            .build())
-                    .build());
-            return created;
-        }
-
-        private RedisClusterClient newClusterClient(
-                io.lettuce.core.resource.@Nullable ClientResources resources, List<RedisURI> seeds) {
-            RedisClusterClient created =
-                    resources == null ? RedisClusterClient.create(seeds) : RedisClusterClient.create(resources, seeds);
-            created.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()
-                    .autoReconnect(true)
-                    .disconnectedBehavior(io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .requestQueueSize(requestQueueSize)
-                    .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(commandTimeout))
-                    .socketOptions(io.lettuce.core.SocketOptions.builder()
-                            .connectTimeout(commandTimeout)
-                            .build())
-                    // topology refresh stays at Lettuce 7's defaults: every adaptive trigger (redirects, lost nodes,
-                    // uncovered slots) is on, so failover and resharding are followed
-                    .build());
-            return created;
-        }
-
-        private static Duration positive(String name, Duration value) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, but was " + value);
-            }
-            return value;
+        @Override
+        Builder self() {
+            return this;
         }
     }
 }

@@ -1,0 +1,103 @@
+package dev.sluice.bus.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.resource.ClientResources;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Opens a store's connection the way its builder was started: on a client the store creates and configures (DESIGN.md
+ * promise 9: reject commands while disconnected, a bounded request queue, command and connect timeouts), on the
+ * application's client resources if it gave some, or on the application's client, checked but left as it is. What the
+ * store creates it shuts down when the connection closes; nothing here blocks.
+ */
+final class StoreClients {
+
+    private StoreClients() {}
+
+    /** Return a connection to {@code uri} on a client of the store's own, on {@code resources} or its own (null). */
+    static RedisConnection standalone(StoreSettings settings, @Nullable ClientResources resources, RedisURI uri) {
+        RedisClient client = resources == null ? RedisClient.create() : RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(settings.requestQueueSize)
+                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout))
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(settings.commandTimeout)
+                        .build())
+                .build());
+        return RedisConnection.standalone(client, uri, true);
+    }
+
+    /** Return a connection to {@code uri} on the application's {@code client}, which the store does not shut down. */
+    static RedisConnection standalone(RedisClient client, RedisURI uri) {
+        requireSafe(client.getOptions(), "RedisClient");
+        return RedisConnection.standalone(client, uri, false);
+    }
+
+    /** Return a connection to the Cluster behind {@code seeds} on a client of the store's own, as for one Redis. */
+    static RedisConnection cluster(StoreSettings settings, @Nullable ClientResources resources, List<RedisURI> seeds) {
+        RedisClusterClient client =
+                resources == null ? RedisClusterClient.create(seeds) : RedisClusterClient.create(resources, seeds);
+        client.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(settings.requestQueueSize)
+                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout))
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(settings.commandTimeout)
+                        .build())
+                // topology refresh stays at Lettuce 7's defaults: every adaptive trigger (redirects, lost nodes,
+                // uncovered slots) is on, so failover and resharding are followed
+                .build());
+        return RedisConnection.cluster(client, describe(seeds), true);
+    }
+
+    /** Return a connection on the application's Cluster {@code client}, which the store does not shut down. */
+    static RedisConnection cluster(RedisClusterClient client) {
+        requireSafe(client.getOptions(), "RedisClusterClient");
+        return RedisConnection.cluster(client, "cluster", false);
+    }
+
+    /** Return {@code seeds} as a list, checked at assembly time: none null, at least one. */
+    static List<RedisURI> seeds(Iterable<RedisURI> seeds) {
+        Objects.requireNonNull(seeds, "seeds");
+        List<RedisURI> nodes = new ArrayList<>();
+        for (RedisURI seed : seeds) {
+            nodes.add(Objects.requireNonNull(seed, "seed"));
+        }
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("seeds must name at least one Cluster node, but was empty");
+        }
+        return List.copyOf(nodes);
+    }
+
+    private static String describe(List<RedisURI> seeds) {
+        RedisURI first = seeds.get(0);
+        return "cluster " + first.getHost() + ":" + first.getPort() + (seeds.size() > 1 ? ",…" : "");
+    }
+
+    /** Refuse an application's client whose options would hide an outage (see {@code Builder#build()}). */
+    private static void requireSafe(ClientOptions options, String kind) {
+        if (options.getDisconnectedBehavior() != ClientOptions.DisconnectedBehavior.REJECT_COMMANDS) {
+            throw new IllegalStateException("the " + kind + "'s disconnectedBehavior must be REJECT_COMMANDS, but "
+                    + "was " + options.getDisconnectedBehavior() + ": an outage would never be noticed");
+        }
+        if (options.getRequestQueueSize() == Integer.MAX_VALUE) {
+            throw new IllegalStateException(
+                    "the " + kind + "'s requestQueueSize must be bounded, but was Integer.MAX_VALUE");
+        }
+        if (!options.getTimeoutOptions().isTimeoutCommands()) {
+            throw new IllegalStateException("the " + kind + "'s timeoutOptions must time commands out");
+        }
+    }
+}
