@@ -8,10 +8,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.ConnectionIntent;
 import java.time.Duration;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -19,39 +16,45 @@ import reactor.core.publisher.Mono;
 /**
  * The store's own Redis connection, to a standalone (or Sentinel-managed) Redis or to a Redis Cluster: opened lazily on
  * first use, kept for good once open (Lettuce reconnects it, and in a Cluster follows the topology), tried again on the
- * next use after a failed connect. Closing it also shuts the client down if the store created it. Thread-safe; nothing
- * blocks.
+ * next use after a failed connect. Closing it also shuts down the client and client resources if the store created
+ * them. Thread-safe; nothing blocks.
  */
 final class RedisConnection {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisConnection.class);
 
     private final String target;
-    private final @Nullable Supplier<CompletionStage<Void>> shutdown;
+    private final Mono<Void> release;
     private final Mono<StoreCommands> commands;
     private final AtomicReference<@Nullable StatefulConnection<String, String>> connection = new AtomicReference<>();
     private volatile @Nullable StoreCommands ready;
     private volatile boolean closed;
 
-    private RedisConnection(String target, Mono<Opened> connect, @Nullable Supplier<CompletionStage<Void>> shutdown) {
+    private RedisConnection(String target, Mono<Opened> connect, Mono<Void> release) {
         this.target = target;
-        this.shutdown = shutdown;
+        this.release = release;
         this.commands = connect.doOnNext(this::opened)
                 .map(Opened::commands)
                 .cache(c -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
     }
 
-    /** Return a connection to the Redis at {@code uri} (standalone or Sentinel) opened with {@code client}. */
-    static RedisConnection standalone(RedisClient client, RedisURI uri, boolean ownsClient) {
+    /**
+     * Return a connection to the Redis at {@code uri} (standalone or Sentinel) opened with {@code client}; closing it
+     * then subscribes to {@code release}, which shuts down what the store owns (nothing, for an application's client).
+     */
+    static RedisConnection standalone(RedisClient client, RedisURI uri, Mono<Void> release) {
         return new RedisConnection(
                 uri.getHost() + ":" + uri.getPort(),
                 Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
                         .map(opened -> new Opened(opened, new StoreCommands(opened.reactive()))),
-                ownsClient ? () -> client.shutdownAsync(0, 2, TimeUnit.SECONDS) : null);
+                release);
     }
 
-    /** Return a connection to the Redis Cluster {@code client} knows, {@code target} naming it in messages. */
-    static RedisConnection cluster(RedisClusterClient client, String target, boolean ownsClient) {
+    /**
+     * Return a connection to the Redis Cluster {@code client} knows, {@code target} naming it in messages; closing it
+     * then subscribes to {@code release}, as for {@link #standalone}.
+     */
+    static RedisConnection cluster(RedisClusterClient client, String target, Mono<Void> release) {
         return new RedisConnection(
                 target,
                 // connectAsync needs the slot map loaded, and only the blocking connect() loads it itself (lettuce
@@ -60,7 +63,7 @@ final class RedisConnection {
                         .then(Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8))))
                         .flatMap(opened -> openNodes(opened).thenReturn(opened))
                         .map(opened -> new Opened(opened, new StoreCommands(opened.reactive()))),
-                ownsClient ? () -> client.shutdownAsync(0, 2, TimeUnit.SECONDS) : null);
+                release);
     }
 
     /**
@@ -98,17 +101,14 @@ final class RedisConnection {
         return ready;
     }
 
-    /** Close the connection and, if the store created the client, shut the client down. Call once. */
+    /** Close the connection, then release what the store owns (its client and client resources). Call once. */
     Mono<Void> close() {
         return Mono.defer(() -> {
                     closed = true;
                     StatefulConnection<String, String> open = connection.getAndSet(null);
                     return open == null ? Mono.<Void>empty() : Mono.fromCompletionStage(open.closeAsync());
                 })
-                .then(Mono.defer(() -> {
-                    Supplier<CompletionStage<Void>> stop = shutdown;
-                    return stop == null ? Mono.<Void>empty() : Mono.fromCompletionStage(stop.get());
-                }));
+                .then(release);
     }
 
     private void opened(Opened opened) {

@@ -80,7 +80,9 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>Threads.</b> Thread-safe; nothing blocks the calling thread (file I/O runs on {@code
  * Schedulers.boundedElastic()}), and every method is lazy. {@code Mono}s and {@code Flux}es signal on Lettuce's I/O
  * threads or on {@code boundedElastic} (after a journal write), so do not block in what follows them. The replay and
- * sampling loop runs on {@code Schedulers.parallel()}.
+ * sampling loop runs on {@code Schedulers.parallel()}. A store built without the application's {@code ClientResources}
+ * or client creates resources of its own, whose daemon threads are named {@code sluice-redis-<pool>-<n>-<m>} (not
+ * {@code lettuce-…}), and closing it ends them.
  */
 public final class RedisDeadLetterStore extends StoreOperations implements DeadLetterStore, MeterBinder, AutoCloseable {
 
@@ -145,7 +147,7 @@ public final class RedisDeadLetterStore extends StoreOperations implements DeadL
 
     /**
      * Start a builder for the Redis at {@code uri}. The store creates its own client (with its own client resources:
-     * event loops and timers) and shuts it down on close.
+     * event loops and timers, on {@code sluice-redis-…} threads) and shuts both down on close.
      *
      * @throws NullPointerException if {@code uri} is null
      */
@@ -278,9 +280,11 @@ public final class RedisDeadLetterStore extends StoreOperations implements DeadL
     /**
      * Stop: refuse new writes, wait for writes in flight to be acknowledged or journaled (each is bounded by the
      * command timeout), stop the replay loop (a journal not yet replayed stays for the next start), close the
-     * connection and, if the store created it, the client. Idempotent.
+     * connection and, if the store created them, shut down the client and its client resources. Idempotent; nothing
+     * blocks the subscribing thread (the resources' shutdown waits on {@code Schedulers.boundedElastic()}).
      *
-     * @return a {@code Mono} that completes when closed; never errors
+     * @return a {@code Mono} that completes when closed, after every thread of the client resources the store created
+     *     has ended; never errors
      */
     public Mono<Void> closeGracefully() {
         return closing;

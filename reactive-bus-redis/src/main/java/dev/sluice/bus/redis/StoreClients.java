@@ -11,13 +11,15 @@ import io.lettuce.core.resource.ClientResources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 /**
  * Opens a store's connection the way its builder was started: on a client the store creates and configures (DESIGN.md
- * promise 9: reject commands while disconnected, a bounded request queue, command and connect timeouts), on the
- * application's client resources if it gave some, or on the application's client, checked but left as it is. What the
- * store creates it shuts down when the connection closes; nothing here blocks.
+ * promise 9: reject commands while disconnected, a bounded request queue, command and connect timeouts), on client
+ * resources of its own unless the application gave some, or on the application's client, checked but left as it is.
+ * What the store creates it shuts down when the connection closes; nothing here blocks.
  */
 final class StoreClients {
 
@@ -25,7 +27,8 @@ final class StoreClients {
 
     /** Return a connection to {@code uri} on a client of the store's own, on {@code resources} or its own (null). */
     static RedisConnection standalone(StoreSettings settings, @Nullable ClientResources resources, RedisURI uri) {
-        RedisClient client = resources == null ? RedisClient.create() : RedisClient.create(resources);
+        On on = On.of(resources);
+        RedisClient client = RedisClient.create(on.resources());
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -35,19 +38,20 @@ final class StoreClients {
                         .connectTimeout(settings.commandTimeout)
                         .build())
                 .build());
-        return RedisConnection.standalone(client, uri, true);
+        Mono<Void> shutdown = Mono.defer(() -> Mono.fromCompletionStage(client.shutdownAsync(0, 2, TimeUnit.SECONDS)));
+        return RedisConnection.standalone(client, uri, shutdown.then(on.release()));
     }
 
     /** Return a connection to {@code uri} on the application's {@code client}, which the store does not shut down. */
     static RedisConnection standalone(RedisClient client, RedisURI uri) {
         requireSafe(client.getOptions(), "RedisClient");
-        return RedisConnection.standalone(client, uri, false);
+        return RedisConnection.standalone(client, uri, Mono.empty());
     }
 
     /** Return a connection to the Cluster behind {@code seeds} on a client of the store's own, as for one Redis. */
     static RedisConnection cluster(StoreSettings settings, @Nullable ClientResources resources, List<RedisURI> seeds) {
-        RedisClusterClient client =
-                resources == null ? RedisClusterClient.create(seeds) : RedisClusterClient.create(resources, seeds);
+        On on = On.of(resources);
+        RedisClusterClient client = RedisClusterClient.create(on.resources(), seeds);
         client.setOptions(ClusterClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -59,13 +63,14 @@ final class StoreClients {
                 // topology refresh stays at Lettuce 7's defaults: every adaptive trigger (redirects, lost nodes,
                 // uncovered slots) is on, so failover and resharding are followed
                 .build());
-        return RedisConnection.cluster(client, describe(seeds), true);
+        Mono<Void> shutdown = Mono.defer(() -> Mono.fromCompletionStage(client.shutdownAsync(0, 2, TimeUnit.SECONDS)));
+        return RedisConnection.cluster(client, describe(seeds), shutdown.then(on.release()));
     }
 
     /** Return a connection on the application's Cluster {@code client}, which the store does not shut down. */
     static RedisConnection cluster(RedisClusterClient client) {
         requireSafe(client.getOptions(), "RedisClusterClient");
-        return RedisConnection.cluster(client, "cluster", false);
+        return RedisConnection.cluster(client, "cluster", Mono.empty());
     }
 
     /** Return {@code seeds} as a list, checked at assembly time: none null, at least one. */
@@ -98,6 +103,17 @@ final class StoreClients {
         }
         if (!options.getTimeoutOptions().isTimeoutCommands()) {
             throw new IllegalStateException("the " + kind + "'s timeoutOptions must time commands out");
+        }
+    }
+
+    /** The resources a store's own client runs on, and what releasing them takes (nothing for the application's). */
+    private record On(ClientResources resources, Mono<Void> release) {
+        static On of(@Nullable ClientResources given) {
+            if (given != null) {
+                return new On(given, Mono.empty());
+            }
+            OwnedResources owned = new OwnedResources();
+            return new On(owned.resources(), owned.shutdown());
         }
     }
 }
