@@ -1,17 +1,15 @@
 package dev.sluice.bus;
 
 import dev.sluice.bus.internal.BusContext;
-import dev.sluice.bus.internal.Channel;
-import dev.sluice.bus.internal.EventIds;
+import dev.sluice.bus.internal.Channels;
+import dev.sluice.bus.internal.Lifecycle;
 import dev.sluice.bus.internal.Publishing;
-import dev.sluice.bus.internal.SubscriberWorker;
+import dev.sluice.bus.internal.Subscriptions;
 import dev.sluice.policy.ResiliencePolicy;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -30,24 +28,30 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class EventBus {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventBus.class);
-
     /** Default time {@link #close()} gives subscribers to drain. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final BusContext context;
-    private final Map<String, Channel<?>> channels = new ConcurrentHashMap<>();
-    private final Map<String, SubscriberWorker<?>> subscribers = new ConcurrentHashMap<>();
-    // every subscriber not yet terminated, including those being disposed: close() waits for them all
-    private final java.util.Set<SubscriberWorker<?>> live = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
-    // registries BusMetrics bound: channels and subscribers added later are bound to them too
-    private final java.util.List<BusMetrics.Binding> bindings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicReference<@Nullable Mono<Void>> closing =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    // the bus's jobs, each in its own internal class: types, publishing, subscribers, open/closed
+    private final Channels channels = new Channels();
+    private final Lifecycle lifecycle;
+    private final Publishing publishing;
+    private final Subscriptions subscriptions;
+    private final DeadLetterStore store;
 
     private EventBus(Builder b) {
-        this.context = new BusContext(b.store, b.clock, b.scheduler, b.instance, this::publishSystem, b.delivery);
+        this.store = b.store;
+        this.lifecycle = new Lifecycle(b.instance);
+        this.publishing = new Publishing(channels, lifecycle, b.clock, EventBus::keyOf);
+        this.subscriptions = new Subscriptions(
+                channels,
+                lifecycle,
+                new BusContext(b.store, b.clock, b.scheduler, b.instance, publishing::publishSystem, b.delivery));
+    }
+
+    // the payload passed validation: it is an instance of the type's payload class
+    @SuppressWarnings("unchecked")
+    private static <T> @Nullable String keyOf(EventType<T> type, Object payload) {
+        return type.keyOf((T) payload);
     }
 
     /** Return a builder: in-memory store, system UTC clock, the policies' shared timer, instance "sluice". */
@@ -62,31 +66,8 @@ public final class EventBus {
      *     registered
      */
     public <T> EventBus register(EventType<T> type) {
-        channel(type);
+        channels.register(Objects.requireNonNull(type, "type"));
         return this;
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> Channel<T> channel(EventType<T> type) {
-        Channel<?> channel = channels.get(type.name());
-        if (channel == null) {
-            boolean[] added = {false};
-            channel = channels.computeIfAbsent(type.name(), name -> {
-                added[0] = true;
-                return new Channel<>(type);
-            });
-            if (added[0]) {
-                for (BusMetrics.Binding binding : bindings) {
-                    binding.channelAdded(channel);
-                }
-            }
-        }
-        if (!channel.type().payloadType().equals(type.payloadType())) {
-            throw new IllegalArgumentException("event type '" + type.name() + "' is registered with payload "
-                    + channel.type().payloadType().getName() + ", not "
-                    + type.payloadType().getName());
-        }
-        return (Channel<T>) channel;
     }
 
     /** Publish {@code payload} as an event of {@code type}, keyed by the type's key extractor if it has one. */
@@ -110,24 +91,7 @@ public final class EventBus {
     public <T> Mono<PublishReceipt> publish(EventType<T> type, @Nullable String key, T payload) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(payload, "payload");
-        return Mono.deferContextual(context -> {
-            Channel<T> channel = validated(type, payload);
-            if (channel == null) {
-                return Mono.error(invalid(type, payload));
-            }
-            Map<String, String> headers = context.<String>getOrEmpty(Event.CORRELATION_ID)
-                    .map(id -> Map.of(Event.CORRELATION_ID, id))
-                    .orElse(Map.of());
-            long now = this.context.clock().millis();
-            Event<T> event = new Event<>(
-                    EventIds.next(now),
-                    channel.type(),
-                    key != null ? key : type.keyOf(payload),
-                    payload,
-                    headers,
-                    java.time.Instant.ofEpochMilli(now));
-            return route(channel, event);
-        });
+        return publishing.publish(type, key, payload);
     }
 
     /**
@@ -137,10 +101,7 @@ public final class EventBus {
      */
     public <T> Mono<PublishReceipt> publish(Event<T> event) {
         Objects.requireNonNull(event, "event");
-        return Mono.defer(() -> {
-            Channel<T> channel = validated(event.type(), event.payload());
-            return channel == null ? Mono.error(invalid(event.type(), event.payload())) : route(channel, event);
-        });
+        return publishing.publish(event);
     }
 
     /**
@@ -155,61 +116,6 @@ public final class EventBus {
         return Flux.<T>from(payloads).concatMap(payload -> publish(type, payload), 1);
     }
 
-    private <T> @Nullable Channel<T> validated(EventType<T> type, T payload) {
-        Channel<?> channel = channels.get(type.name());
-        if (closed
-                || channel == null
-                || !channel.type().payloadType().equals(type.payloadType())
-                || !type.payloadType().isInstance(payload)
-                || type.violationOf(payload) != null) {
-            return null;
-        }
-        @SuppressWarnings("unchecked")
-        Channel<T> typed = (Channel<T>) channel;
-        return typed;
-    }
-
-    private RuntimeException invalid(EventType<?> type, Object payload) {
-        if (closed) {
-            return new BusClosedException(context.instance());
-        }
-        Channel<?> channel = channels.get(type.name());
-        if (channel == null) {
-            return new InvalidEventException(type.name(), "not registered (register it, or subscribe to it, first)");
-        }
-        if (!channel.type().payloadType().equals(type.payloadType())) {
-            return new InvalidEventException(
-                    type.name(),
-                    "registered with payload " + channel.type().payloadType().getName() + ", not "
-                            + type.payloadType().getName());
-        }
-        if (!type.payloadType().isInstance(payload)) {
-            return new InvalidEventException(
-                    type.name(),
-                    "payload is a " + payload.getClass().getName() + ", expected "
-                            + type.payloadType().getName());
-        }
-        return new InvalidEventException(type.name(), "payload invalid: " + violationOf(type, payload));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> @Nullable String violationOf(EventType<T> type, Object payload) {
-        return type.violationOf((T) payload);
-    }
-
-    private <T> Mono<PublishReceipt> route(Channel<T> channel, Event<T> event) {
-        SubscriberWorker<T>[] workers = channel.workers();
-        channel.published.increment();
-        if (channel.observers.observed()) {
-            channel.observers.emit(event);
-        }
-        if (workers.length == 0) {
-            channel.unrouted.increment();
-            return Mono.just(new PublishReceipt(event.id(), 0, 0));
-        }
-        return Publishing.fanOut(event, workers);
-    }
-
     /**
      * Add a subscriber and start it; registers its event type.
      *
@@ -219,65 +125,7 @@ public final class EventBus {
      */
     public <T> SubscriberHandle subscribe(SubscriberSpec<T> spec) {
         Objects.requireNonNull(spec, "spec");
-        if (closed) {
-            throw new BusClosedException(context.instance());
-        }
-        Channel<T> channel = channel(spec.type);
-        java.util.concurrent.atomic.AtomicReference<SubscriberWorker<T>> holder =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        SubscriberWorker<T> worker = new SubscriberWorker<>(
-                new SubscriberWorker.Settings<>(
-                        spec.name,
-                        spec.handler,
-                        spec.policy,
-                        spec.fallback,
-                        spec.concurrency,
-                        spec.orderedByKey,
-                        spec.inboxSize,
-                        spec.overflow == OverflowPolicy.DEAD_LETTER,
-                        spec.maxPublishWait,
-                        spec.onBreakerOpen,
-                        spec.disposeGrace,
-                        spec.type.name().startsWith("sluice."),
-                        spec.pacing,
-                        spec.type,
-                        spec.redrive),
-                context,
-                () -> {
-                    channel.remove(holder.get());
-                    subscribers.remove(spec.name, holder.get());
-                });
-        holder.set(worker);
-        if (subscribers.putIfAbsent(spec.name, worker) != null) {
-            worker.discard();
-            throw new IllegalStateException("a subscriber named '" + spec.name + "' exists already");
-        }
-        live.add(worker);
-        worker.terminated().subscribe(null, null, () -> live.remove(worker));
-        worker.start();
-        for (BusMetrics.Binding binding : bindings) {
-            binding.subscriberAdded(spec.type.name(), worker);
-        }
-        channel.add(worker);
-        if (closed) { // close() ran between the check above and now, and may not have seen this subscriber
-            worker.shutdown(DEFAULT_CLOSE_TIMEOUT, DeadLetterReason.SHUTDOWN, false)
-                    .subscribe();
-            throw new BusClosedException(context.instance());
-        }
-        return worker;
-    }
-
-    private <X> void publishSystem(EventType<X> type, X payload) {
-        Channel<?> channel = channels.get(type.name());
-        if (closed || channel == null) {
-            return; // nobody listens: system events are best effort
-        }
-        @SuppressWarnings("unchecked")
-        Channel<X> typed = (Channel<X>) channel;
-        long now = context.clock().millis();
-        Event<X> event =
-                new Event<>(EventIds.next(now), type, null, payload, Map.of(), java.time.Instant.ofEpochMilli(now));
-        route(typed, event).subscribe(); // best-effort subscribers only: completes at once, never waits
+        return subscriptions.subscribe(spec.settings);
     }
 
     /**
@@ -286,38 +134,19 @@ public final class EventBus {
      * misses are counted ({@link #observerDrops(EventType)}) and never slow delivery. Registers the type.
      */
     public <T> Flux<Event<T>> events(EventType<T> type) {
-        return channel(Objects.requireNonNull(type, "type")).observers.flux();
+        return channels.events(Objects.requireNonNull(type, "type"));
     }
 
     /** Return how many events of {@code type} slow observers of {@link #events(EventType)} missed. */
     public long observerDrops(EventType<?> type) {
-        Channel<?> channel = channels.get(type.name());
-        return channel == null ? 0 : channel.observers.dropped();
+        return channels.observerDrops(Objects.requireNonNull(type, "type"));
     }
 
     /**
      * Return the bus's health: the worst of its subscribers' and the dead-letter store's, with the reasons.
      */
     public SubscriberHealth health() {
-        SubscriberHealth worst = SubscriberHealth.healthy();
-        StringBuilder reasons = new StringBuilder();
-        for (SubscriberWorker<?> worker : subscribers.values()) {
-            SubscriberHealth health = worker.health();
-            if (health.status() != SubscriberHealth.Status.HEALTHY) {
-                reasons.append(reasons.length() == 0 ? "" : "; ")
-                        .append(worker.name())
-                        .append(": ")
-                        .append(health.reason());
-                if (health.status().compareTo(worst.status()) > 0) {
-                    worst = health;
-                }
-            }
-        }
-        var store = context.store().health();
-        if (store.status() == DeadLetterStore.StoreHealth.Status.DOWN) {
-            return new SubscriberHealth(SubscriberHealth.Status.UNHEALTHY, "dead-letter store down: " + store.reason());
-        }
-        return reasons.length() == 0 ? worst : new SubscriberHealth(worst.status(), reasons.toString());
+        return subscriptions.health();
     }
 
     /**
@@ -325,41 +154,27 @@ public final class EventBus {
      * the bus scheduler): for tests that must wait for the bus to settle without sleeping.
      */
     public Mono<Void> whenIdle() {
-        return Flux.interval(Duration.ZERO, Duration.ofMillis(1), context.scheduler())
-                .filter(tick ->
-                        subscribers.values().stream().allMatch(w -> w.stats().inFlight() == 0))
-                .next()
-                .then();
+        return subscriptions.whenIdle();
     }
 
     /** Return every current subscriber's accounting, by name. */
     public Map<String, SubscriberStats> stats() {
-        Map<String, SubscriberStats> stats = new LinkedHashMap<>();
-        subscribers.forEach((name, worker) -> stats.put(name, worker.stats()));
-        return stats;
+        return subscriptions.stats();
     }
 
     /** Return how many events were published (routed or not). */
     public long publishedCount() {
-        return channels.values().stream().mapToLong(c -> c.published.sum()).sum();
+        return channels.publishedCount();
     }
 
     /** Return how many events were published to a type with no subscriber. */
     public long unroutedCount() {
-        return channels.values().stream().mapToLong(c -> c.unrouted.sum()).sum();
+        return channels.unroutedCount();
     }
 
-    Map<String, Channel<?>> channels() {
-        return channels;
-    }
-
-    Map<String, SubscriberWorker<?>> subscribers() {
-        return subscribers;
-    }
-
-    /** Bind channels and subscribers added from now on with {@code binding}. */
-    void addBinding(BusMetrics.Binding binding) {
-        bindings.add(binding);
+    /** Return the subscriber list, for {@link BusMetrics}. */
+    Subscriptions subscriptions() {
+        return subscriptions;
     }
 
     /**
@@ -381,17 +196,12 @@ public final class EventBus {
      */
     public Flux<RedriveResult> redrive(DeadLetterQuery query) {
         Objects.requireNonNull(query, "query");
-        SubscriberWorker<?> worker = subscribers.get(query.subscriber());
-        if (worker == null) {
-            throw new IllegalArgumentException(
-                    "no subscriber named '" + query.subscriber() + "' on bus '" + context.instance() + "'");
-        }
-        return worker.redriver().redrive(query);
+        return subscriptions.redrive(query);
     }
 
     /** Return the dead-letter store. */
     public DeadLetterStore deadLetters() {
-        return context.store();
+        return store;
     }
 
     /** Close with {@link #DEFAULT_CLOSE_TIMEOUT}. */
@@ -408,21 +218,7 @@ public final class EventBus {
      */
     public Mono<Void> close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        Mono<Void> existing = closing.get();
-        if (existing != null) {
-            return existing;
-        }
-        closed = true;
-        Mono<Void> done = Flux.fromIterable(java.util.List.copyOf(live))
-                .flatMap(worker -> worker.shutdown(timeout, DeadLetterReason.SHUTDOWN, false))
-                .then()
-                .cache();
-        if (!closing.compareAndSet(null, done)) {
-            return Objects.requireNonNull(closing.get());
-        }
-        // start now; callers see the outcome through the cached Mono (shutdown logs its own failures)
-        done.subscribe(null, error -> log.error("Closing event bus '{}' failed", context.instance(), error));
-        return done;
+        return lifecycle.close(timeout);
     }
 
     /** Builds an {@link EventBus}. Not thread-safe. */

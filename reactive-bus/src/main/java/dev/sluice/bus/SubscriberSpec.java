@@ -1,5 +1,6 @@
 package dev.sluice.bus;
 
+import dev.sluice.bus.internal.SubscriberSettings;
 import dev.sluice.policy.Failure;
 import dev.sluice.policy.ResiliencePolicy;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -32,36 +33,11 @@ public final class SubscriberSpec<T> {
             .timeout(Duration.ofSeconds(30))
             .build();
 
-    final String name;
-    final EventType<T> type;
-    final Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler;
-    final ResiliencePolicy policy;
-    final @Nullable BiFunction<? super Event<T>, Failure, ? extends Publisher<?>> fallback;
-    final int concurrency;
-    final boolean orderedByKey;
-    final int inboxSize;
-    final OverflowPolicy overflow;
-    final Duration maxPublishWait;
-    final BreakerOpenPolicy onBreakerOpen;
-    final Duration disposeGrace;
-    final @Nullable RateLimiterConfig pacing;
-    final @Nullable RedrivePolicy redrive;
+    // the one resolved copy of the settings: the bus hands it to the subscriber's worker as it is
+    final SubscriberSettings<T> settings;
 
-    private SubscriberSpec(Builder<T> b) {
-        this.name = b.name;
-        this.type = b.type;
-        this.handler = b.handler;
-        this.policy = b.policy;
-        this.fallback = b.fallback;
-        this.concurrency = b.concurrency;
-        this.orderedByKey = b.orderedByKey;
-        this.inboxSize = b.inboxSize;
-        this.overflow = b.overflow;
-        this.maxPublishWait = b.maxPublishWait;
-        this.onBreakerOpen = b.onBreakerOpen;
-        this.disposeGrace = b.disposeGrace;
-        this.pacing = b.pacing;
-        this.redrive = b.redrive;
+    private SubscriberSpec(SubscriberSettings<T> settings) {
+        this.settings = settings;
     }
 
     /**
@@ -76,17 +52,17 @@ public final class SubscriberSpec<T> {
 
     /** Return the subscriber's name. */
     public String name() {
-        return name;
+        return settings.name();
     }
 
     /** Return the event type it handles. */
     public EventType<T> type() {
-        return type;
+        return settings.type();
     }
 
     /** Return its policy. */
     public ResiliencePolicy policy() {
-        return policy;
+        return settings.policy();
     }
 
     /** Builds a {@link SubscriberSpec}; setters validate at once. Not thread-safe. */
@@ -216,7 +192,21 @@ public final class SubscriberSpec<T> {
 
         /** Build the spec. */
         public SubscriberSpec<T> build() {
-            return new SubscriberSpec<>(this);
+            return new SubscriberSpec<>(new SubscriberSettings<>(
+                    name,
+                    type,
+                    handler,
+                    policy,
+                    fallback,
+                    concurrency,
+                    orderedByKey,
+                    inboxSize,
+                    overflow,
+                    maxPublishWait,
+                    onBreakerOpen,
+                    disposeGrace,
+                    pacing,
+                    redrive));
         }
 
         private static Duration positive(String what, Duration value) {

@@ -40,11 +40,12 @@ public record BusContext(
     static final Duration STORE_RETRY_MIN = Duration.ofMillis(50), STORE_RETRY_MAX = Duration.ofSeconds(5);
 
     /**
-     * Write {@code letter}, retrying for as long as the store refuses (DESIGN.md promise 8: refusal is backpressure,
-     * not loss); {@code refusing} is told when the store refuses and when it accepts again.
+     * Write {@code letter}, due for scheduled redrive at {@code redriveAt} (null: not scheduled), retrying for as long
+     * as the store refuses (DESIGN.md promise 8: refusal is backpressure, not loss); {@code refusing} is told when the
+     * store refuses and when it accepts again.
      */
-    Mono<Void> writeDurably(DeadLetter letter, StoreState refusing) {
-        return store.write(letter, refusing.redriveAt(letter))
+    Mono<Void> writeDurably(DeadLetter letter, @Nullable Instant redriveAt, StoreState refusing) {
+        return store.write(letter, redriveAt)
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, STORE_RETRY_MIN)
                         .maxBackoff(STORE_RETRY_MAX)
                         .scheduler(scheduler)
@@ -54,13 +55,10 @@ public record BusContext(
 
     /** Receives the store's refusals and recoveries. */
     interface StoreState {
+        /** Note that the store refused a letter with {@code error}; the write is retried. */
         void refused(Throwable error);
 
+        /** Note that the store accepted a letter. */
         void accepted();
-
-        /** Return when a new letter is due for scheduled redrive, or null if it is not scheduled. */
-        default @Nullable Instant redriveAt(DeadLetter letter) {
-            return null;
-        }
     }
 }

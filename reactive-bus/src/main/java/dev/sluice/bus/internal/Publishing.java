@@ -2,23 +2,153 @@ package dev.sluice.bus.internal;
 
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Event;
+import dev.sluice.bus.EventType;
+import dev.sluice.bus.InvalidEventException;
 import dev.sluice.bus.PublishReceipt;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Fan-out of one accepted event to every current subscriber (DESIGN.md promises 2 and 3). Each subscriber gets the
- * event in its inbox or a dead letter for it, whatever happens to the publish afterwards.
+ * A bus's publishing: validates an event once, stamps it (id, {@code publishedAt}, correlation id), and fans it out
+ * to every current subscriber of its type (DESIGN.md promises 2 and 3): each gets the event in its inbox or a dead
+ * letter for it, whatever happens to the publish afterwards. Also publishes the bus's own system events, best effort.
+ * Thread-safe: any number of threads may publish at once; nothing here blocks or takes a lock.
  */
 public final class Publishing {
 
-    private Publishing() {}
+    /** Reads an event type's key extractor, which only the API package can call. */
+    @FunctionalInterface
+    public interface KeyOf {
+        /** Return the key {@code type}'s extractor gives {@code payload} (an instance of its payload class). */
+        @Nullable
+        String keyOf(EventType<?> type, Object payload);
+    }
+
+    private final Channels channels;
+    private final Lifecycle lifecycle;
+    private final Clock clock;
+    private final KeyOf keys;
+
+    /**
+     * Create the publishing of a bus whose types are {@code channels}, timestamping with {@code clock}, keying events
+     * published without a key with {@code keys}.
+     */
+    public Publishing(Channels channels, Lifecycle lifecycle, Clock clock, KeyOf keys) {
+        this.channels = channels;
+        this.lifecycle = lifecycle;
+        this.clock = clock;
+        this.keys = keys;
+    }
+
+    /**
+     * Publish {@code payload} as a new event of {@code type} with ordering key {@code key} (null: the type's key
+     * extractor's). Lazy; see {@code EventBus.publish(EventType, String, Object)} for what is emitted and signalled.
+     */
+    public <T> Mono<PublishReceipt> publish(EventType<T> type, @Nullable String key, T payload) {
+        return Mono.deferContextual(context -> {
+            Channel<?> found = channels.find(type.name());
+            RuntimeException problem = problem(found, type, payload);
+            if (problem != null) {
+                return Mono.error(problem);
+            }
+            @SuppressWarnings("unchecked")
+            Channel<T> channel = (Channel<T>) Objects.requireNonNull(found);
+            Map<String, String> headers = context.<String>getOrEmpty(Event.CORRELATION_ID)
+                    .map(id -> Map.of(Event.CORRELATION_ID, id))
+                    .orElse(Map.of());
+            long now = clock.millis();
+            Event<T> event = new Event<>(
+                    EventIds.next(now),
+                    channel.type(),
+                    key != null ? key : keys.keyOf(type, payload),
+                    payload,
+                    headers,
+                    Instant.ofEpochMilli(now));
+            return route(channel, event);
+        });
+    }
+
+    /** Publish an already built event, keeping its id, key, headers and {@code publishedAt}. Lazy. */
+    public <T> Mono<PublishReceipt> publish(Event<T> event) {
+        return Mono.defer(() -> {
+            Channel<?> found = channels.find(event.type().name());
+            RuntimeException problem = problem(found, event.type(), event.payload());
+            if (problem != null) {
+                return Mono.error(problem);
+            }
+            @SuppressWarnings("unchecked")
+            Channel<T> channel = (Channel<T>) Objects.requireNonNull(found);
+            return route(channel, event);
+        });
+    }
+
+    /** Publish a system event, best effort: nobody listening, or a closed bus, means it is not published. */
+    public <X> void publishSystem(EventType<X> type, X payload) {
+        Channel<?> channel = channels.find(type.name());
+        if (lifecycle.closed() || channel == null) {
+            return; // nobody listens: system events are best effort
+        }
+        @SuppressWarnings("unchecked")
+        Channel<X> typed = (Channel<X>) channel;
+        long now = clock.millis();
+        Event<X> event = new Event<>(EventIds.next(now), type, null, payload, Map.of(), Instant.ofEpochMilli(now));
+        route(typed, event).subscribe(); // best-effort subscribers only: completes at once, never waits
+    }
+
+    /**
+     * Return why {@code payload} cannot be published as {@code type} on {@code channel} (the type's registered
+     * channel, or null), or null if it can. Each check runs once; an exception is built only for a bad event.
+     */
+    private @Nullable RuntimeException problem(@Nullable Channel<?> channel, EventType<?> type, Object payload) {
+        if (lifecycle.closed()) {
+            return lifecycle.closedError();
+        }
+        if (channel == null) {
+            return new InvalidEventException(type.name(), "not registered (register it, or subscribe to it, first)");
+        }
+        if (!channel.type().payloadType().equals(type.payloadType())) {
+            return new InvalidEventException(
+                    type.name(),
+                    "registered with payload " + channel.type().payloadType().getName() + ", not "
+                            + type.payloadType().getName());
+        }
+        if (!type.payloadType().isInstance(payload)) {
+            return new InvalidEventException(
+                    type.name(),
+                    "payload is a " + payload.getClass().getName() + ", expected "
+                            + type.payloadType().getName());
+        }
+        String violation = violationOf(type, payload);
+        return violation == null ? null : new InvalidEventException(type.name(), "payload invalid: " + violation);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> @Nullable String violationOf(EventType<T> type, Object payload) {
+        return type.violationOf((T) payload); // the payload is an instance of the type's class: checked before
+    }
+
+    private static <T> Mono<PublishReceipt> route(Channel<T> channel, Event<T> event) {
+        SubscriberWorker<T>[] workers = channel.workers();
+        channel.published.increment();
+        if (channel.observers.observed()) {
+            channel.observers.emit(event);
+        }
+        if (workers.length == 0) {
+            channel.unrouted.increment();
+            return Mono.just(new PublishReceipt(event.id(), 0, 0));
+        }
+        return fanOut(event, workers);
+    }
 
     /** Fan {@code event} out to {@code workers}; the {@code Mono} emits the receipt once every inbox decided. */
-    public static <T> Mono<PublishReceipt> fanOut(Event<T> event, SubscriberWorker<T>[] workers) {
+    static <T> Mono<PublishReceipt> fanOut(Event<T> event, SubscriberWorker<T>[] workers) {
         int delivered = 0;
         int overflowed = 0;
         List<Mono<Boolean>> waits = null;
@@ -26,7 +156,7 @@ public final class Publishing {
             if (!worker.accept()) {
                 continue; // it left before this event reached it: as if it had been removed a moment sooner
             }
-            Inbox<Event<T>> inbox = worker.inbox();
+            Inbox<Event<T>> inbox = worker.inbox;
             boolean refusing = worker.storeRefusing();
             // overflow mode (promise 2): dead-letter at once, even into free slots, until the inbox is below half
             if (!refusing && inbox.overflowing()) {
@@ -37,14 +167,14 @@ public final class Publishing {
             int offered = inbox.offer(event);
             if (offered == Inbox.ACCEPTED) {
                 delivered++;
-            } else if (worker.settings().bestEffort()) {
+            } else if (worker.settings.bestEffort()) {
                 worker.drop(); // system events never wait and never become dead letters
             } else if (offered == Inbox.CLOSED) {
                 worker.deadLetterNow(event, worker.closingReason()).subscribe();
                 overflowed++;
             } else if (refusing || worker.storeRefusing()) {
                 waits = add(waits, new RoomWait<>(worker, event).start());
-            } else if (worker.settings().deadLetterOnOverflow()) {
+            } else if (worker.settings.deadLetterOnOverflow()) {
                 worker.deadLetterNow(event, DeadLetterReason.INBOX_OVERFLOW).subscribe();
                 overflowed++;
             } else {

@@ -33,17 +33,17 @@ import reactor.core.publisher.Mono;
  * store do not redrive it twice at once. Outcomes are counted here, apart from the subscriber's accounting. Runs only
  * on failure paths: nothing here touches delivery.
  */
-public final class Redriver<T> {
+final class Redriver<T> {
 
     private static final Logger log = LoggerFactory.getLogger(Redriver.class);
     /** Lease of a manual redrive when the subscriber has no {@link RedrivePolicy}. */
     static final Duration MANUAL_LEASE = RedrivePolicy.DEFAULT_LEASE;
 
-    private final SubscriberWorker.Settings<T> settings;
+    private final SubscriberSettings<T> settings;
     private final BusContext bus;
     private final Map<Status, LongAdder> outcomes = new EnumMap<>(Status.class);
 
-    Redriver(SubscriberWorker.Settings<T> settings, BusContext bus) {
+    Redriver(SubscriberSettings<T> settings, BusContext bus) {
         this.settings = settings;
         this.bus = bus;
         for (Status status : Status.values()) {
@@ -52,7 +52,7 @@ public final class Redriver<T> {
     }
 
     /** Return how many redrives ended with {@code status}. */
-    public long outcomes(Status status) {
+    long outcomes(Status status) {
         return outcomes.get(status).sum();
     }
 
@@ -60,7 +60,7 @@ public final class Redriver<T> {
      * Redrive the letters matching {@code query} (at most its limit), each claimed first; letters are read before the
      * first runs, so a letter replaced by a failed redrive is not met again in the same call.
      */
-    public Flux<RedriveResult> redrive(DeadLetterQuery query) {
+    Flux<RedriveResult> redrive(DeadLetterQuery query) {
         RedrivePolicy policy = settings.redrive();
         Duration lease = policy == null ? MANUAL_LEASE : policy.lease();
         return bus.store()

@@ -37,14 +37,14 @@ final class RoomWait<T> implements Inbox.Waiter {
     /** Start waiting; the {@code Mono} emits whether the inbox took the event. */
     Mono<Boolean> start() {
         armTimer();
-        worker.inbox().awaitRoom(this);
+        worker.inbox.awaitRoom(this);
         return result.asMono();
     }
 
     private void armTimer() {
-        timer = worker.bus()
+        timer = worker.bus
                 .scheduler()
-                .schedule(this::expire, worker.settings().maxPublishWait().toNanos(), TimeUnit.NANOSECONDS);
+                .schedule(this::expire, worker.settings.maxPublishWait().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Woken: room may have freed up; {@code false} if the wait has already ended (or is ending). */
@@ -53,7 +53,7 @@ final class RoomWait<T> implements Inbox.Waiter {
         if (!CLAIMED.compareAndSet(this, 0, 1)) {
             return false;
         }
-        int offered = worker.inbox().offer(event);
+        int offered = worker.inbox.offer(event);
         if (offered == Inbox.ACCEPTED) {
             end(true);
         } else if (offered == Inbox.CLOSED) {
@@ -63,7 +63,7 @@ final class RoomWait<T> implements Inbox.Waiter {
             if (expired) {
                 expire();
             } else {
-                worker.inbox().awaitRoom(this);
+                worker.inbox.awaitRoom(this);
             }
         }
         return true;
@@ -78,10 +78,10 @@ final class RoomWait<T> implements Inbox.Waiter {
             expired = false;
             claimed = 0;
             armTimer();
-            worker.inbox().awaitRoom(this);
+            worker.inbox.awaitRoom(this);
             return;
         }
-        worker.inbox().enterOverflow();
+        worker.inbox.enterOverflow();
         letter(DeadLetterReason.INBOX_OVERFLOW);
     }
 
