@@ -1,21 +1,16 @@
 package dev.sluice.bus;
 
+import dev.sluice.bus.LetterShelf.Slot;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -44,7 +39,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     private final AtomicInteger size = new AtomicInteger();
     // One sequence for the whole store; only its order within a subscriber matters.
     private final AtomicLong sequence = new AtomicLong();
-    private final ConcurrentMap<String, Shelf> shelves = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, LetterShelf> shelves = new ConcurrentHashMap<>();
     private volatile boolean refusingWrites;
 
     private InMemoryDeadLetterStore(int capacity) {
@@ -111,7 +106,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
             if (refusingWrites) {
                 return Mono.error(new IllegalStateException("store refusing writes (test switch)"));
             }
-            Shelf shelf = shelves.computeIfAbsent(letter.subscriber(), s -> new Shelf());
+            LetterShelf shelf = shelves.computeIfAbsent(letter.subscriber(), s -> new LetterShelf());
             if (shelf.byId.containsKey(letter.letterId())) {
                 return Mono.empty();
             }
@@ -134,7 +129,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(letterId, "letterId");
         return Mono.fromSupplier(() -> {
-            Shelf shelf = shelves.get(subscriber);
+            LetterShelf shelf = shelves.get(subscriber);
             Slot slot = shelf == null ? null : shelf.byId.get(letterId);
             return slot == null ? null : slot.letter();
         });
@@ -153,7 +148,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     public Flux<DeadLetter> list(DeadLetterQuery query) {
         Objects.requireNonNull(query, "query");
         return Flux.defer(() -> {
-            Shelf shelf = shelves.get(query.subscriber());
+            LetterShelf shelf = shelves.get(query.subscriber());
             if (shelf == null) {
                 return Flux.empty();
             }
@@ -175,7 +170,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     public Mono<Long> count(DeadLetterQuery query) {
         Objects.requireNonNull(query, "query");
         return Mono.fromSupplier(() -> {
-            Shelf shelf = shelves.get(query.subscriber());
+            LetterShelf shelf = shelves.get(query.subscriber());
             return shelf == null
                     ? 0L
                     : shelf.byId.values().stream()
@@ -200,7 +195,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         return update(
                 letter,
                 old -> old.parked()
-                        ? new Slot(sequence.incrementAndGet(), letter, true, NOT_DUE, 0)
+                        ? new Slot(sequence.incrementAndGet(), letter, true, Slot.NOT_DUE, 0)
                         : new Slot(sequence.incrementAndGet(), letter, false, millis(redriveAt), 0));
     }
 
@@ -214,12 +209,12 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     @Override
     public Mono<Void> park(DeadLetter letter) {
         Objects.requireNonNull(letter, "letter");
-        return update(letter, old -> new Slot(sequence.incrementAndGet(), letter, true, NOT_DUE, 0));
+        return update(letter, old -> new Slot(sequence.incrementAndGet(), letter, true, Slot.NOT_DUE, 0));
     }
 
     private Mono<Void> update(DeadLetter letter, UnaryOperator<Slot> change) {
         return Mono.defer(() -> {
-            Shelf shelf = shelves.get(letter.subscriber());
+            LetterShelf shelf = shelves.get(letter.subscriber());
             if (shelf == null || !shelf.update(letter.letterId(), change)) {
                 return Mono.error(new NoSuchElementException(
                         "no dead letter " + letter.letterId() + " for subscriber " + letter.subscriber()));
@@ -242,7 +237,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(lease, "lease");
         return Mono.fromSupplier(() -> {
-            Shelf shelf = shelves.get(subscriber);
+            LetterShelf shelf = shelves.get(subscriber);
             return shelf == null ? null : shelf.lease(letterId, now.toEpochMilli(), lease.toMillis(), false);
         });
     }
@@ -259,26 +254,11 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(lease, "lease");
         return Flux.defer(() -> {
-            Shelf shelf = shelves.get(subscriber);
+            LetterShelf shelf = shelves.get(subscriber);
             if (shelf == null) {
                 return Flux.empty();
             }
-            long at = now.toEpochMilli();
-            List<String> due = shelf.byId.values().stream()
-                    .filter(slot -> !slot.parked() && slot.dueAt() <= at && slot.leasedUntil() <= at)
-                    .sorted(Comparator.comparingLong(Slot::dueAt))
-                    .map(slot -> slot.letter().letterId())
-                    .toList();
-            List<DeadLetter> claimed = new ArrayList<>();
-            for (String letterId : due) {
-                if (claimed.size() >= limit) {
-                    break;
-                }
-                DeadLetter letter = shelf.lease(letterId, at, lease.toMillis(), true);
-                if (letter != null) {
-                    claimed.add(letter);
-                }
-            }
+            List<DeadLetter> claimed = shelf.claimDue(now.toEpochMilli(), lease.toMillis(), limit);
             return Flux.fromIterable(claimed);
         });
     }
@@ -294,7 +274,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         Objects.requireNonNull(subscriber, "subscriber");
         Objects.requireNonNull(letterId, "letterId");
         return Mono.fromSupplier(() -> {
-            Shelf shelf = shelves.get(subscriber);
+            LetterShelf shelf = shelves.get(subscriber);
             return shelf != null && shelf.remove(letterId, this::release);
         });
     }
@@ -310,7 +290,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         Objects.requireNonNull(subscriber, "subscriber");
         return Mono.fromSupplier(() -> {
             // The shelf stays: a concurrent write may already hold it, and a removed shelf would hide its letter.
-            Shelf shelf = shelves.get(subscriber);
+            LetterShelf shelf = shelves.get(subscriber);
             long deleted = 0;
             if (shelf != null) {
                 for (String letterId : shelf.byId.keySet()) {
@@ -360,87 +340,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         size.decrementAndGet();
     }
 
-    private static final long NOT_DUE = Long.MAX_VALUE;
-
     private static long millis(@Nullable Instant at) {
-        return at == null ? NOT_DUE : at.toEpochMilli();
-    }
-
-    /**
-     * A letter, its place in its subscriber's order, whether it is parked, when it is due for redrive (epoch ms, {@link
-     * #NOT_DUE} if not scheduled) and until when it is leased (epoch ms).
-     */
-    private record Slot(long seq, DeadLetter letter, boolean parked, long dueAt, long leasedUntil) {}
-
-    /**
-     * One subscriber's letters. {@code byId} is the truth (get, count, replace, idempotency); {@code order} maps each
-     * sequence number to a letter id and only gives the order. An order entry whose id maps to a slot with another
-     * sequence number belongs to a write that lost a race for the same id and is about to be removed; readers skip it.
-     */
-    private static final class Shelf {
-        final ConcurrentMap<String, Slot> byId = new ConcurrentHashMap<>();
-        final ConcurrentNavigableMap<Long, String> order = new ConcurrentSkipListMap<>();
-
-        /** Add {@code slot} unless its id is taken; on losing that race give the reserved room back. */
-        void add(Slot slot, Runnable release) {
-            String letterId = slot.letter().letterId();
-            // Order first, so that once the id is visible (and deletable) its order entry already exists.
-            order.put(slot.seq(), letterId);
-            if (byId.putIfAbsent(letterId, slot) != null) {
-                order.remove(slot.seq());
-                release.run();
-            }
-        }
-
-        /** Replace the slot of {@code letterId} by {@code change(old)}, moving it in the order; false if absent. */
-        boolean update(String letterId, UnaryOperator<Slot> change) {
-            Slot[] old = {null};
-            Slot next = byId.computeIfPresent(letterId, (id, slot) -> {
-                old[0] = slot;
-                Slot changed = change.apply(slot);
-                order.put(changed.seq(), id); // before the slot is visible, as in add
-                return changed;
-            });
-            if (next == null) {
-                return false;
-            }
-            order.remove(old[0].seq());
-            return true;
-        }
-
-        /** Lease {@code letterId} until {@code now + lease} if no lease runs; if {@code moveDue}, it is due then. */
-        @Nullable
-        DeadLetter lease(String letterId, long now, long lease, boolean moveDue) {
-            DeadLetter[] leased = {null};
-            byId.computeIfPresent(letterId, (id, slot) -> {
-                if (slot.leasedUntil() > now || (moveDue && (slot.parked() || slot.dueAt() > now))) {
-                    return slot;
-                }
-                leased[0] = slot.letter();
-                long until = now + lease;
-                return new Slot(slot.seq(), slot.letter(), slot.parked(), moveDue ? until : slot.dueAt(), until);
-            });
-            return leased[0];
-        }
-
-        boolean remove(String letterId, Runnable release) {
-            Slot slot = byId.remove(letterId);
-            if (slot == null) {
-                return false;
-            }
-            order.remove(slot.seq());
-            release.run();
-            return true;
-        }
-
-        Stream<Slot> inOrder(boolean newestFirst) {
-            Map<Long, String> view = newestFirst ? order.descendingMap() : order;
-            return view.entrySet().stream().<Slot>mapMulti((entry, sink) -> {
-                Slot slot = byId.get(entry.getValue());
-                if (slot != null && slot.seq() == entry.getKey()) {
-                    sink.accept(slot);
-                }
-            });
-        }
+        return at == null ? Slot.NOT_DUE : at.toEpochMilli();
     }
 }
