@@ -1,6 +1,5 @@
 package dev.sluice.bus;
 
-import dev.sluice.bus.internal.BusContext;
 import dev.sluice.bus.internal.Channels;
 import dev.sluice.bus.internal.Lifecycle;
 import dev.sluice.bus.internal.Publishing;
@@ -43,9 +42,7 @@ public final class EventBus {
         this.lifecycle = new Lifecycle(b.instance);
         this.publishing = new Publishing(channels, lifecycle, b.clock, EventBus::keyOf);
         this.subscriptions = new Subscriptions(
-                channels,
-                lifecycle,
-                new BusContext(b.store, b.clock, b.scheduler, b.instance, publishing::publishSystem, b.delivery));
+                channels, lifecycle, publishing, b.store, b.clock, b.scheduler, b.instance, b.delivery);
     }
 
     // the payload passed validation: it is an instance of the type's payload class

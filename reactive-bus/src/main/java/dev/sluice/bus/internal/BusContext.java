@@ -22,7 +22,7 @@ import reactor.util.retry.Retry;
  * @param system publishes the bus's own system events (never waits)
  * @param delivery where subscribers read their inboxes and call their handlers (one worker per subscriber)
  */
-public record BusContext(
+record BusContext(
         DeadLetterStore store,
         Clock clock,
         Scheduler scheduler,
@@ -31,7 +31,7 @@ public record BusContext(
         Scheduler delivery) {
 
     /** Publishes a system event on the bus, best effort: never waits, never fails the caller. */
-    public interface SystemPublisher {
+    interface SystemPublisher {
         /** Publish {@code payload} as an event of the system type {@code type}. */
         <X> void publish(EventType<X> type, X payload);
     }

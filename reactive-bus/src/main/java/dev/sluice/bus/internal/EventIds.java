@@ -8,7 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link ThreadLocalRandom}. Not {@code UUID.randomUUID()}: its first call reads {@code /dev/urandom}, a blocking read
  * on whatever thread happens to publish first (DESIGN.md promise 5). Unique enough for ids, not for secrets.
  */
-public final class EventIds {
+final class EventIds {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 

@@ -12,7 +12,7 @@ import reactor.core.publisher.FluxSink;
  * dropped for that observer and counted, so an observer never slows the emitter. Emitting with no observer costs one
  * volatile read. Lock-free (Reactor's serialized {@link FluxSink}), safe from many threads.
  */
-public final class HotStream<E> {
+final class HotStream<E> {
 
     /** Items buffered per observer before drops. */
     public static final int BUFFER = 256;

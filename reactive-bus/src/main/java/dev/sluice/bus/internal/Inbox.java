@@ -32,7 +32,7 @@ import reactor.util.concurrent.Queues;
  * anything; the owner calls {@link #drain()} when the gate may have opened. Unicast: a second subscriber gets an
  * {@link IllegalStateException}.
  */
-public final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T>, Subscription {
+final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T>, Subscription {
 
     /** {@link #offer} results. */
     public static final int ACCEPTED = 0, FULL = 1, CLOSED = 2;

@@ -17,7 +17,7 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /** Builds dead letters and decides their reason (DESIGN.md, "Outcome reasons"). Runs only on failure. */
-public final class Letters {
+final class Letters {
 
     /** Stack traces are cut to about this many characters, with a visible marker. */
     public static final int MAX_STACK_TRACE = 8 * 1024;

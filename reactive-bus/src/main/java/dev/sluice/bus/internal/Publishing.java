@@ -90,7 +90,7 @@ public final class Publishing {
     }
 
     /** Publish a system event, best effort: nobody listening, or a closed bus, means it is not published. */
-    public <X> void publishSystem(EventType<X> type, X payload) {
+    <X> void publishSystem(EventType<X> type, X payload) {
         Channel<?> channel = channels.find(type.name());
         if (lifecycle.closed() || channel == null) {
             return; // nobody listens: system events are best effort

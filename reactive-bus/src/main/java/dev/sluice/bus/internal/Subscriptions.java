@@ -9,6 +9,7 @@ import dev.sluice.bus.SubscriberHandle;
 import dev.sluice.bus.SubscriberHealth;
 import dev.sluice.bus.SubscriberStats;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * A bus's subscribers, by name: adds and starts them, finds them for redrive, and reads their accounting and health.
@@ -32,11 +34,24 @@ public final class Subscriptions {
     // registries BusMetrics bound: subscribers added later are bound to them too
     private final List<MetricsBinding> bindings = new CopyOnWriteArrayList<>();
 
-    /** Create the subscriber list of a bus with these types, lifecycle and shared context. */
-    public Subscriptions(Channels channels, Lifecycle lifecycle, BusContext context) {
+    /**
+     * Create the subscriber list of a bus with these types, lifecycle and publishing. Its subscribers share: {@code
+     * store} for their letters, {@code clock} for timestamps, {@code timers} for timers, {@code instance} as the name
+     * written into letters, and {@code delivery}, one worker of which each subscriber reads its inbox and calls its
+     * handler on.
+     */
+    public Subscriptions(
+            Channels channels,
+            Lifecycle lifecycle,
+            Publishing publishing,
+            DeadLetterStore store,
+            Clock clock,
+            Scheduler timers,
+            String instance,
+            Scheduler delivery) {
         this.channels = channels;
         this.lifecycle = lifecycle;
-        this.context = context;
+        this.context = new BusContext(store, clock, timers, instance, publishing::publishSystem, delivery);
     }
 
     /**
