@@ -3,14 +3,19 @@ package dev.sluice.bus.internal;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.EventType;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
 /** One event type's subscribers, as a copy-on-write array: publishing reads it without locks. */
 final class Channel<T> {
 
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<Channel, SubscriberWorker[]> WORKERS =
+            AtomicReferenceFieldUpdater.newUpdater(Channel.class, SubscriberWorker[].class, "workers");
+
     private final EventType<T> type;
-    private final AtomicReference<SubscriberWorker<T>[]> workers;
+    // replaced whole, never changed in place: a publish reads one consistent array with one volatile read
+    private volatile SubscriberWorker<T>[] workers;
 
     /** Observers of {@code EventBus.events(type)}. */
     final HotStream<Event<T>> observers = new HotStream<>();
@@ -23,7 +28,7 @@ final class Channel<T> {
     @SuppressWarnings({"unchecked", "rawtypes"})
     Channel(EventType<T> type) {
         this.type = type;
-        this.workers = new AtomicReference<>(new SubscriberWorker[0]);
+        this.workers = new SubscriberWorker[0];
     }
 
     /** Return the event type. */
@@ -33,12 +38,13 @@ final class Channel<T> {
 
     /** Return the current subscribers; do not modify. */
     SubscriberWorker<T>[] workers() {
-        return workers.get();
+        return workers;
     }
 
     /** Add a subscriber. */
+    @SuppressWarnings("unchecked")
     void add(SubscriberWorker<T> worker) {
-        workers.updateAndGet(current -> {
+        WORKERS.updateAndGet(this, current -> {
             SubscriberWorker<T>[] next = Arrays.copyOf(current, current.length + 1);
             next[current.length] = worker;
             return next;
@@ -48,7 +54,7 @@ final class Channel<T> {
     /** Remove a subscriber. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     void remove(SubscriberWorker<T> worker) {
-        workers.updateAndGet(
-                current -> Arrays.stream(current).filter(w -> w != worker).toArray(SubscriberWorker[]::new));
+        WORKERS.updateAndGet(
+                this, current -> Arrays.stream(current).filter(w -> w != worker).toArray(SubscriberWorker[]::new));
     }
 }

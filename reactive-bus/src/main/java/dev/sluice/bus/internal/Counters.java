@@ -4,8 +4,6 @@ import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Outcome;
 import dev.sluice.bus.SubscriberStats;
 import io.micrometer.core.instrument.Timer;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -24,12 +22,12 @@ final class Counters {
     private final LongAdder recovered = Padded.adder();
     private final LongAdder deadLettered = Padded.adder();
     private final LongAdder dropped = Padded.adder();
-    private final Map<DeadLetterReason, LongAdder> lettersWritten = new EnumMap<>(DeadLetterReason.class);
+    private final LongAdder[] lettersWritten = new LongAdder[DeadLetterReason.values().length]; // by ordinal
     private volatile @Nullable Timer handlerTimer; // set when metrics are bound
 
     Counters() {
         for (DeadLetterReason reason : DeadLetterReason.values()) {
-            lettersWritten.put(reason, new LongAdder());
+            lettersWritten[reason.ordinal()] = new LongAdder();
         }
     }
 
@@ -50,12 +48,12 @@ final class Counters {
 
     /** Count a letter the store acknowledged. */
     void letterWritten(DeadLetterReason reason) {
-        lettersWritten.get(reason).increment();
+        lettersWritten[reason.ordinal()].increment();
     }
 
     /** Return how many letters with {@code reason} the store acknowledged. */
     long lettersWritten(DeadLetterReason reason) {
-        return lettersWritten.get(reason).sum();
+        return lettersWritten[reason.ordinal()].sum();
     }
 
     /** Return how many events ended with {@code outcome}, for metrics. */

@@ -1,5 +1,7 @@
 package dev.sluice.bus.internal;
 
+import dev.sluice.policy.Failure;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -36,9 +38,9 @@ final class HandlerCall<E> extends Mono<Void> {
      * (values ignored); a fallback that throws or returns null signals that as an error instead.
      */
     static <E> Mono<Void> recovery(
-            java.util.function.BiFunction<? super E, dev.sluice.policy.Failure, ? extends Publisher<?>> fallback,
+            BiFunction<? super E, Failure, ? extends Publisher<?>> fallback,
             E event,
-            dev.sluice.policy.Failure failure,
+            Failure failure,
             String subscriber) {
         return Mono.defer(() -> {
             Publisher<?> recovery = fallback.apply(event, failure);

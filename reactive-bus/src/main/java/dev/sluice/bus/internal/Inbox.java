@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
@@ -169,7 +170,7 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
         if (slots != null) {
             SLOT.setRelease(slots, (int) claim & mask, item);
         } else {
-            linked.offer(item);
+            Objects.requireNonNull(linked).offer(item);
         }
     }
 
@@ -177,7 +178,9 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
     @SuppressWarnings("unchecked")
     private @Nullable T peek() {
         Object[] slots = ring;
-        return slots != null ? (T) SLOT.getAcquire(slots, (int) consumerIndex & mask) : linked.peek();
+        return slots != null
+                ? (T) SLOT.getAcquire(slots, (int) consumerIndex & mask)
+                : Objects.requireNonNull(linked).peek();
     }
 
     /** Take the next event (the drain loop, or {@link #takeRemaining} once the loop has stopped for good). */
@@ -194,7 +197,7 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
             }
             SLOT.set(slots, slot, null);
         } else {
-            item = linked.poll();
+            item = Objects.requireNonNull(linked).poll();
             if (item == null) {
                 return null;
             }

@@ -13,8 +13,6 @@ import dev.sluice.policy.Failure;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
@@ -41,19 +39,19 @@ final class Redriver<T> {
 
     private final SubscriberSettings<T> settings;
     private final BusContext bus;
-    private final Map<Status, LongAdder> outcomes = new EnumMap<>(Status.class);
+    private final LongAdder[] outcomes = new LongAdder[Status.values().length]; // by ordinal
 
     Redriver(SubscriberSettings<T> settings, BusContext bus) {
         this.settings = settings;
         this.bus = bus;
         for (Status status : Status.values()) {
-            outcomes.put(status, new LongAdder());
+            outcomes[status.ordinal()] = new LongAdder();
         }
     }
 
     /** Return how many redrives ended with {@code status}. */
     long outcomes(Status status) {
-        return outcomes.get(status).sum();
+        return outcomes[status.ordinal()].sum();
     }
 
     /**
@@ -262,7 +260,7 @@ final class Redriver<T> {
     }
 
     private RedriveResult count(RedriveResult result) {
-        outcomes.get(result.status()).increment();
+        outcomes[result.status().ordinal()].increment();
         return result;
     }
 

@@ -9,6 +9,7 @@ import dev.sluice.bus.SubscriberStats;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.function.Consumer;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
@@ -35,11 +36,11 @@ final class SubscriberWorker<T> implements SubscriberHandle, Gate.Worker {
     final Reader<T> reader;
     final Shutdown<T> shutdown;
     final Redriver<T> redriver;
-    private final Runnable onRemoved;
+    private final Consumer<SubscriberWorker<T>> onRemoved;
     private final Disposable.Composite watchers = Disposables.composite();
     private volatile boolean started;
 
-    SubscriberWorker(SubscriberSettings<T> settings, BusContext bus, Runnable onRemoved) {
+    SubscriberWorker(SubscriberSettings<T> settings, BusContext bus, Consumer<SubscriberWorker<T>> onRemoved) {
         this.settings = settings;
         this.bus = bus;
         this.onRemoved = onRemoved;
@@ -154,7 +155,7 @@ final class SubscriberWorker<T> implements SubscriberHandle, Gate.Worker {
     /** Stop the watchers and leave the bus's lists: the first step of shutdown. */
     void leave() {
         watchers.dispose();
-        onRemoved.run();
+        onRemoved.accept(this);
     }
 
     /** Stop reading and cancel the events taken (each dead-letters itself); on the drainer, during shutdown. */

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -66,12 +65,10 @@ public final class Subscriptions {
             throw lifecycle.closedError();
         }
         Channel<T> channel = channels.channel(settings.type());
-        AtomicReference<SubscriberWorker<T>> holder = new AtomicReference<>();
-        SubscriberWorker<T> worker = new SubscriberWorker<>(settings, context, () -> {
-            channel.remove(holder.get());
-            byName.remove(settings.name(), holder.get());
+        SubscriberWorker<T> worker = new SubscriberWorker<>(settings, context, leaving -> {
+            channel.remove(leaving);
+            byName.remove(settings.name(), leaving);
         });
-        holder.set(worker);
         if (byName.putIfAbsent(settings.name(), worker) != null) {
             worker.discard();
             throw new IllegalStateException("a subscriber named '" + settings.name() + "' exists already");
