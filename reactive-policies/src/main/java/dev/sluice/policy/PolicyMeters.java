@@ -28,6 +28,8 @@ public enum PolicyMeters {
             "events",
             List.of("policy")));
 
+    // MeterDoc is a record of strings and a List.copyOf, so immutable, but Error Prone cannot see that
+    @SuppressWarnings("ImmutableEnumChecker")
     private final MeterDoc doc;
 
     PolicyMeters(MeterDoc doc) {

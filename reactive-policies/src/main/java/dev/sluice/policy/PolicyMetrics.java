@@ -24,7 +24,7 @@ public final class PolicyMetrics implements MeterBinder {
     private final List<ResiliencePolicy> policies;
     private final @Nullable PolicyRegistry registry;
 
-    private PolicyMetrics(List<ResiliencePolicy> policies, PolicyRegistry registry) {
+    private PolicyMetrics(List<ResiliencePolicy> policies, @Nullable PolicyRegistry registry) {
         this.policies = policies;
         this.registry = registry;
     }

@@ -83,8 +83,8 @@ public final class PolicyProperties {
         List<UnaryOperator<ResiliencePolicy.Builder>> configs = new ArrayList<>();
         for (Map.Entry<String, Map<String, String>> policy : byPolicy.entrySet()) {
             configs.add(configurer(policy.getKey(), policy.getValue()));
-            // validate the whole description now, so a bad value registers nothing
-            configs.get(configs.size() - 1).apply(ResiliencePolicy.builder(policy.getKey()));
+            // validate the whole description now, so a bad value registers nothing; the builder is thrown away
+            var unused = configs.get(configs.size() - 1).apply(ResiliencePolicy.builder(policy.getKey()));
         }
         List<ResiliencePolicy> registered = new ArrayList<>();
         int i = 0;

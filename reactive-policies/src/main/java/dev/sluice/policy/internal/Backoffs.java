@@ -19,15 +19,15 @@ public final class Backoffs {
         long max = retry.maxBackoff().toNanos();
         double base =
                 switch (retry.backoff()) {
-                    case FIXED -> min;
+                    case FIXED -> (double) min;
                     case LINEAR -> (double) min * failedAttempts;
-                    case EXPONENTIAL -> min * Math.pow(retry.multiplier(), failedAttempts - 1);
+                    case EXPONENTIAL -> (double) min * Math.pow(retry.multiplier(), failedAttempts - 1);
                 };
-        base = Math.min(base, max);
+        base = Math.min(base, (double) max);
         double spread = base * retry.jitter();
         double jittered =
                 spread == 0 ? base : base + ThreadLocalRandom.current().nextDouble(-spread, spread);
-        long delay = (long) Math.max(min, Math.min(max, jittered));
+        long delay = (long) Math.max((double) min, Math.min((double) max, jittered));
         Duration retryAfter = error == null ? null : HttpErrors.retryAfter(error);
         return retryAfter == null ? delay : Math.max(delay, retryAfter.toNanos());
     }

@@ -11,6 +11,8 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -67,7 +69,10 @@ final class PolicySubscriber<T> implements Subscription {
     // demand arbiter (Flux): downstream demand is forwarded to whichever subscription is current;
     // a Mono uses only requested (0 or not) and pending, see setUpstream
     private volatile long requested;
+
+    @SuppressWarnings("UnusedVariable") // read and written through the field updater WIP, which Error Prone cannot see
     private volatile int wip;
+
     private volatile @Nullable Subscription pending;
     private @Nullable Subscription upstream;
     private long forwarded;
@@ -213,12 +218,15 @@ final class PolicySubscriber<T> implements Subscription {
         if (attempt.timerIsDeadline) {
             releasePermits(attempt); // the call ran out of budget; says nothing certain about the dependency
             Throwable last = lastError;
-            DeadlineExceededException expired = new DeadlineExceededException(spec.name, spec.deadline, attempts, last);
+            // a deadline timer exists only when the policy has a deadline
+            Duration deadline = Objects.requireNonNull(spec.deadline, "deadline");
+            DeadlineExceededException expired = new DeadlineExceededException(spec.name, deadline, attempts, last);
             finish(expired, last != null ? last : expired, false);
             return;
         }
         spec.counters.timeouts.increment();
-        attemptFailed(attempt, new PolicyTimeoutException(spec.name, spec.timeout));
+        // an attempt timer that is not the deadline exists only when the policy has a timeout
+        attemptFailed(attempt, new PolicyTimeoutException(spec.name, Objects.requireNonNull(spec.timeout, "timeout")));
     }
 
     void attemptFailed(Attempt<T> attempt, Throwable error) {
@@ -268,9 +276,11 @@ final class PolicySubscriber<T> implements Subscription {
     }
 
     private void scheduleRetry(Throwable error) {
-        long delay = Backoffs.delayNanos(spec.retry, attempts, error);
+        // maxAttempts is 1 without retry settings, so a retry is scheduled only with them
+        long delay = Backoffs.delayNanos(Objects.requireNonNull(spec.retry, "retry"), attempts, error);
         if (deadlineAt != 0 && now() + delay >= deadlineAt) {
-            finish(new DeadlineExceededException(spec.name, spec.deadline, attempts, error), error, false);
+            Duration deadline = Objects.requireNonNull(spec.deadline, "deadline"); // deadlineAt is 0 without one
+            finish(new DeadlineExceededException(spec.name, deadline, attempts, error), error, false);
             return;
         }
         spec.counters.retries.increment();

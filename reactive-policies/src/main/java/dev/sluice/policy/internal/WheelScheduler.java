@@ -5,6 +5,7 @@ import io.netty.util.Timeout;
 import io.netty.util.TimerTask;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.scheduler.NonBlocking;
 import reactor.core.scheduler.Scheduler;
@@ -95,7 +96,7 @@ public final class WheelScheduler implements Scheduler {
     private static final class WheelTask implements TimerTask, Disposable {
         private final Runnable task;
         private final Scheduler executor;
-        volatile Timeout timeout;
+        volatile @Nullable Timeout timeout; // null until the wheel accepted the task
 
         WheelTask(Runnable task, Scheduler executor) {
             this.task = task;
