@@ -6,16 +6,15 @@ final class RedisVersion {
     private RedisVersion() {}
 
     static String parse(String info) {
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith("redis_version:")) {
-                return line.substring("redis_version:".length()).trim();
-            }
-        }
-        throw new IllegalArgumentException("no redis_version in INFO reply: " + info);
+        return info.lines()
+                .filter(line -> line.startsWith("redis_version:"))
+                .map(line -> line.substring("redis_version:".length()).trim())
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no redis_version in INFO reply: " + info));
     }
 
     static boolean isAtLeast(String version, int major, int minor) {
-        String[] parts = version.split("\\.");
+        String[] parts = version.split("\\.", 3);
         try {
             int actualMajor = Integer.parseInt(parts[0]);
             int actualMinor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
