@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.redis.RedisDeadLetterStore;
@@ -106,7 +107,7 @@ public class DeadLetterBenchmark {
                     // a shared 2-core machine stalls now and then; a journaled letter would fail the check below
                     .commandTimeout(Duration.ofSeconds(10))
                     .build();
-            payloadJson = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(PAYLOAD);
+            payloadJson = new ObjectMapper().writeValueAsString(PAYLOAD);
             if (payloadJson.length() < 190 || payloadJson.length() > 210) {
                 throw new IllegalStateException("payload should be ~200 bytes of JSON, is " + payloadJson.length());
             }

@@ -84,7 +84,7 @@ final class LatencyShapes {
     static final class ReactorHandOff extends Shape {
         private final Sinks.Many<Long>[] sinks;
 
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // no generic array creation in Java
         ReactorHandOff(int subscribers) {
             super(subscribers);
             sinks = new Sinks.Many[subscribers];
@@ -179,16 +179,25 @@ final class LatencyShapes {
             bus = b;
         }
 
+        private EventBus started() {
+            EventBus started = bus;
+            if (started == null) {
+                throw new IllegalStateException("sluiceBus: start() was not called");
+            }
+            return started;
+        }
+
         @Override
         void publish(long intendedNanos) {
-            bus.publish(SENT, intendedNanos).subscribe(receipts);
+            started().publish(SENT, intendedNanos).subscribe(receipts);
         }
 
         @Override
         @Nullable
         String check(long published) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (bus.stats().values().stream().anyMatch(s -> s.inFlight() != 0) && System.nanoTime() < deadline) {
+            EventBus started = started();
+            while (started.stats().values().stream().anyMatch(s -> s.inFlight() != 0) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(100_000);
             }
             long clean = receipts.receipts.get() - receipts.bad.get();
@@ -196,7 +205,7 @@ final class LatencyShapes {
                 return clean + " clean receipts of " + published + " publishes (" + receipts.bad.get()
                         + " overflowed or failed)";
             }
-            for (Map.Entry<String, SubscriberStats> entry : bus.stats().entrySet()) {
+            for (Map.Entry<String, SubscriberStats> entry : started.stats().entrySet()) {
                 SubscriberStats s = entry.getValue();
                 if (s.offered() != published || s.delivered() != published || !s.balanced()) {
                     return entry.getKey() + ": " + s;

@@ -65,14 +65,21 @@ public class PolicyBenchmark {
             .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
             .build();
 
+    // lambdas held in fields, so that no benchmark invocation allocates one (a method reference to this would)
+    @SuppressWarnings("UnnecessaryLambda")
     private final Callable<Integer> noop = () -> VALUE;
+
+    @SuppressWarnings("UnnecessaryLambda")
     private final Consumer<MonoSink<Integer>> deferredHandler = sink -> pendingSink = sink;
+
     private @Nullable MonoSink<Integer> pendingSink;
 
     private final CircuitBreakerOperator<Integer> naiveBreaker =
             CircuitBreakerOperator.of(CircuitBreaker.of("naive", BREAKER_CONFIG));
     // Reactor counts retries (3 retries = 4 calls); the policy counts calls. The happy path never retries either way.
     private final Retry naiveRetry = Retry.backoff(3, MIN_BACKOFF);
+
+    @SuppressWarnings("UnnecessaryLambda") // in a field for the reason noop is
     private final Function<Throwable, Mono<Integer>> naiveFallback = error -> Mono.just(FALLBACK_VALUE);
 
     private final ResiliencePolicy policy = ResiliencePolicy.builder("bench")
@@ -202,6 +209,7 @@ public class PolicyBenchmark {
         }
 
         @Override
+        @SuppressWarnings({"BoxedPrimitiveEquality", "ReferenceEquality"}) // by identity on purpose: see VALUE
         public void onNext(Integer value) {
             if (value == VALUE) {
                 values++;

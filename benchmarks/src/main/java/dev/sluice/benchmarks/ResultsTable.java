@@ -163,7 +163,7 @@ public final class ResultsTable {
     private record Row(
             String suite, String method, double score, double error, String unit, double median, double bytesPerOp) {
         static Row of(JsonNode result) {
-            String[] name = result.get("benchmark").asText().split("\\.");
+            String[] name = result.get("benchmark").asText().split("\\.", -1);
             JsonNode primary = result.get("primaryMetric");
             double[] forkMeans = new double[primary.get("rawData").size()];
             for (int fork = 0; fork < forkMeans.length; fork++) {
