@@ -1,6 +1,6 @@
 package dev.sluice.policy;
 
-import dev.sluice.policy.internal.Durations;
+import dev.sluice.policy.internal.DurationParser;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -184,7 +184,7 @@ public final class PolicyProperties {
 
         Duration duration() {
             try {
-                return Durations.parse(value);
+                return DurationParser.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(key + ": '" + value + "' is not a duration", e);
             }

@@ -70,9 +70,7 @@ public final class PolicyRegistry {
         if (maxKeysPerPolicy < 1) {
             throw new IllegalArgumentException("maxKeysPerPolicy must be >= 1, but was " + maxKeysPerPolicy);
         }
-        if (keyIdleTimeout.isZero() || keyIdleTimeout.isNegative()) {
-            throw new IllegalArgumentException("keyIdleTimeout must be > 0, but was " + keyIdleTimeout);
-        }
+        Durations.requirePositive("keyIdleTimeout", keyIdleTimeout);
         return new PolicyRegistry(scheduler, maxKeysPerPolicy, keyIdleTimeout);
     }
 

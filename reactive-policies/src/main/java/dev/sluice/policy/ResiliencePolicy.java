@@ -4,21 +4,19 @@ import dev.sluice.policy.internal.PolicyCounters;
 import dev.sluice.policy.internal.PolicyEvents;
 import dev.sluice.policy.internal.PolicyOperators;
 import dev.sluice.policy.internal.PolicySpec;
-import dev.sluice.policy.internal.SchedulerClock;
+import dev.sluice.policy.internal.Resilience4jConfigs;
 import dev.sluice.policy.internal.WheelScheduler;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -264,13 +262,13 @@ public final class ResiliencePolicy {
 
         /** Set the timeout of each attempt; {@code > 0}. */
         public Builder timeout(Duration timeout) {
-            this.timeout = positive("timeout", timeout);
+            this.timeout = Durations.requirePositive("timeout", timeout);
             return this;
         }
 
         /** Set the total deadline across attempts and backoffs; {@code > 0}. */
         public Builder deadline(Duration deadline) {
-            this.deadline = positive("deadline", deadline);
+            this.deadline = Durations.requirePositive("deadline", deadline);
             return this;
         }
 
@@ -302,27 +300,14 @@ public final class ResiliencePolicy {
          *     call
          */
         public Builder circuitBreaker(CircuitBreaker breaker) {
-            Objects.requireNonNull(breaker, "breaker");
-            SlidingWindowSynchronizationStrategy strategy =
-                    breaker.getCircuitBreakerConfig().getSlidingWindowSynchronizationStrategy();
-            if (strategy != SlidingWindowSynchronizationStrategy.LOCK_FREE) {
-                throw new IllegalArgumentException("circuit breaker '" + breaker.getName()
-                        + "' must use the LOCK_FREE sliding window, but uses " + strategy);
-            }
-            this.breaker = breaker;
+            this.breaker = Resilience4jConfigs.requireLockFree(breaker);
             this.breakerConfig = null;
             return this;
         }
 
         /** Allow at most {@code maxConcurrentCalls} attempts in flight at once; {@code >= 1}. */
         public Builder bulkhead(int maxConcurrentCalls) {
-            if (maxConcurrentCalls < 1) {
-                throw new IllegalArgumentException("maxConcurrentCalls must be >= 1, but was " + maxConcurrentCalls);
-            }
-            return bulkhead(BulkheadConfig.custom()
-                    .maxConcurrentCalls(maxConcurrentCalls)
-                    .maxWaitDuration(Duration.ZERO)
-                    .build());
+            return bulkhead(Resilience4jConfigs.bulkhead(maxConcurrentCalls));
         }
 
         /**
@@ -331,25 +316,13 @@ public final class ResiliencePolicy {
          * @throws IllegalArgumentException if its {@code maxWaitDuration} is not zero (waiting would block a thread)
          */
         public Builder bulkhead(BulkheadConfig config) {
-            Objects.requireNonNull(config, "config");
-            if (!config.getMaxWaitDuration().isZero()) {
-                throw new IllegalArgumentException(
-                        "bulkhead maxWaitDuration must be 0, but was " + config.getMaxWaitDuration());
-            }
-            this.bulkheadConfig = config;
+            this.bulkheadConfig = Resilience4jConfigs.requireNoWait(config);
             return this;
         }
 
         /** Allow {@code limitForPeriod} attempts per {@code refreshPeriod}; both {@code > 0}. */
         public Builder rateLimiter(int limitForPeriod, Duration refreshPeriod) {
-            if (limitForPeriod < 1) {
-                throw new IllegalArgumentException("limitForPeriod must be >= 1, but was " + limitForPeriod);
-            }
-            return rateLimiter(RateLimiterConfig.custom()
-                    .limitForPeriod(limitForPeriod)
-                    .limitRefreshPeriod(positive("refreshPeriod", refreshPeriod))
-                    .timeoutDuration(Duration.ZERO)
-                    .build());
+            return rateLimiter(Resilience4jConfigs.rateLimiter(limitForPeriod, refreshPeriod));
         }
 
         /**
@@ -359,12 +332,7 @@ public final class ResiliencePolicy {
          *     defer subscription in a way that cannot be cancelled)
          */
         public Builder rateLimiter(RateLimiterConfig config) {
-            Objects.requireNonNull(config, "config");
-            if (!config.getTimeoutDuration().isZero()) {
-                throw new IllegalArgumentException(
-                        "rate limiter timeoutDuration must be 0, but was " + config.getTimeoutDuration());
-            }
-            this.rateLimiterConfig = config;
+            this.rateLimiterConfig = Resilience4jConfigs.requireNoWait(config);
             return this;
         }
 
@@ -408,21 +376,7 @@ public final class ResiliencePolicy {
             if (breakerConfig == null) {
                 return null;
             }
-            Scheduler clockSource = scheduler;
-            CircuitBreakerConfig config = CircuitBreakerConfig.from(breakerConfig)
-                    .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
-                    .clock(new SchedulerClock(clockSource))
-                    .currentTimestampFunction(clock -> clockSource.now(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
-                    .build();
-            return registry.circuitBreaker(name, config);
-        }
-
-        private static Duration positive(String what, Duration value) {
-            Objects.requireNonNull(value, what);
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(what + " must be > 0, but was " + value);
-            }
-            return value;
+            return registry.circuitBreaker(name, Resilience4jConfigs.lockFreeOn(breakerConfig, scheduler));
         }
     }
 }

@@ -6,11 +6,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses durations as configuration writes them: {@code 300ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 1d}, or ISO-8601 {@code PT0.3S}. */
-public final class Durations {
+public final class DurationParser {
 
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)\\s*(ns|us|ms|s|m|h|d)");
 
-    private Durations() {}
+    private DurationParser() {}
 
     /**
      * Parse {@code text}.
