@@ -1,5 +1,6 @@
 package dev.sluice.bus;
 
+import dev.sluice.policy.Durations;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -121,13 +122,13 @@ public final class RedrivePolicy {
 
         /** Look for due letters every {@code pollInterval}; {@code > 0}. */
         public Builder pollInterval(Duration pollInterval) {
-            this.pollInterval = positive("pollInterval", pollInterval);
+            this.pollInterval = Durations.requirePositive("pollInterval", pollInterval);
             return this;
         }
 
         /** Lease each claimed letter for {@code lease}; {@code > 0}. */
         public Builder lease(Duration lease) {
-            this.lease = positive("lease", lease);
+            this.lease = Durations.requirePositive("lease", lease);
             return this;
         }
 
@@ -149,14 +150,6 @@ public final class RedrivePolicy {
         /** Build the policy. */
         public RedrivePolicy build() {
             return new RedrivePolicy(this);
-        }
-
-        private static Duration positive(String what, Duration value) {
-            Objects.requireNonNull(value, what);
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(what + " must be > 0, but was " + value);
-            }
-            return value;
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.bus;
 
 import dev.sluice.bus.internal.SubscriberSettings;
+import dev.sluice.policy.Durations;
 import dev.sluice.policy.Failure;
 import dev.sluice.policy.ResiliencePolicy;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -147,7 +148,7 @@ public final class SubscriberSpec<T> {
 
         /** Set how long a publish may wait for room in a {@code BACKPRESSURE} inbox; {@code > 0}. */
         public Builder<T> maxPublishWait(Duration maxPublishWait) {
-            this.maxPublishWait = positive("maxPublishWait", maxPublishWait);
+            this.maxPublishWait = Durations.requirePositive("maxPublishWait", maxPublishWait);
             return this;
         }
 
@@ -159,7 +160,7 @@ public final class SubscriberSpec<T> {
 
         /** Set the grace given to in-flight handlers on dispose; {@code > 0}. */
         public Builder<T> disposeGrace(Duration disposeGrace) {
-            this.disposeGrace = positive("disposeGrace", disposeGrace);
+            this.disposeGrace = Durations.requirePositive("disposeGrace", disposeGrace);
             return this;
         }
 
@@ -174,7 +175,7 @@ public final class SubscriberSpec<T> {
             }
             this.pacing = RateLimiterConfig.custom()
                     .limitForPeriod(events)
-                    .limitRefreshPeriod(positive("period", period))
+                    .limitRefreshPeriod(Durations.requirePositive("period", period))
                     .timeoutDuration(Duration.ZERO)
                     .build();
             return this;
@@ -207,14 +208,6 @@ public final class SubscriberSpec<T> {
                     disposeGrace,
                     pacing,
                     redrive));
-        }
-
-        private static Duration positive(String what, Duration value) {
-            Objects.requireNonNull(value, what);
-            if (value.isZero() || value.isNegative()) {
-                throw new IllegalArgumentException(what + " must be > 0, but was " + value);
-            }
-            return value;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.sluice.bus.redis;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -122,7 +123,7 @@ final class Journal {
                     try {
                         Files.deleteIfExists(file);
                     } catch (IOException e) {
-                        throw new java.io.UncheckedIOException("could not delete replayed journal " + file, e);
+                        throw new UncheckedIOException("could not delete replayed journal " + file, e);
                     }
                     letters.addAndGet(-lines);
                 })

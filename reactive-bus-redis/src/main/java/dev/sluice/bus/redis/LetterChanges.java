@@ -1,12 +1,12 @@
 package dev.sluice.bus.redis;
 
 import dev.sluice.bus.DeadLetter;
+import dev.sluice.policy.Durations;
 import io.lettuce.core.ScriptOutputType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -140,11 +140,9 @@ final class LetterChanges {
         return new String[] {keys.live(), keys.parked(), keys.ids(), keys.due(), keys.leases()};
     }
 
+    /** Return the lease in milliseconds, at least 1 (a sub-millisecond lease still holds for the shortest time). */
     private static long positive(Duration lease) {
-        Objects.requireNonNull(lease, "lease");
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, but was " + lease);
-        }
-        return lease.toMillis() == 0 ? 1 : lease.toMillis();
+        long millis = Durations.requirePositive("lease", lease).toMillis();
+        return millis == 0 ? 1 : millis;
     }
 }

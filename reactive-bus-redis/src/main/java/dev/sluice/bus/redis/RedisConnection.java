@@ -10,6 +10,8 @@ import io.lettuce.core.protocol.ConnectionIntent;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -21,7 +23,7 @@ import reactor.core.publisher.Mono;
  */
 final class RedisConnection {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisConnection.class);
+    private static final Logger log = LoggerFactory.getLogger(RedisConnection.class);
 
     private final String target;
     private final Mono<Void> release;

@@ -4,6 +4,7 @@ import dev.sluice.bus.DeadLetterStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.nio.file.Path;
@@ -163,7 +164,7 @@ public final class RedisDeadLetterStore extends StoreOperations implements DeadL
      *
      * @throws NullPointerException if an argument is null
      */
-    public static Builder builder(io.lettuce.core.resource.ClientResources resources, RedisURI uri) {
+    public static Builder builder(ClientResources resources, RedisURI uri) {
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(uri, "uri");
         return new Builder(settings -> StoreClients.standalone(settings, resources, uri));
@@ -209,7 +210,7 @@ public final class RedisDeadLetterStore extends StoreOperations implements DeadL
      * @throws NullPointerException if an argument or a seed is null
      * @throws IllegalArgumentException if {@code seeds} is empty
      */
-    public static Builder clusterBuilder(io.lettuce.core.resource.ClientResources resources, Iterable<RedisURI> seeds) {
+    public static Builder clusterBuilder(ClientResources resources, Iterable<RedisURI> seeds) {
         Objects.requireNonNull(resources, "resources");
         List<RedisURI> nodes = StoreClients.seeds(seeds);
         return new Builder(settings -> StoreClients.cluster(settings, resources, nodes));

@@ -1,5 +1,7 @@
 package dev.sluice.bus.redis;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.policy.Durations;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +22,7 @@ abstract class StoreSettings {
     int maxPayloadBytes = RedisDeadLetterStore.DEFAULT_MAX_PAYLOAD_BYTES;
     int maxStackTraceBytes = RedisDeadLetterStore.DEFAULT_MAX_STACK_TRACE_BYTES;
     long maxLength = RedisDeadLetterStore.DEFAULT_MAX_LENGTH;
-    com.fasterxml.jackson.databind.ObjectMapper objectMapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    ObjectMapper objectMapper = new ObjectMapper();
     Clock clock = Clock.systemUTC();
 
     /**
@@ -47,7 +49,7 @@ abstract class StoreSettings {
      * @throws IllegalArgumentException if not positive
      */
     public RedisDeadLetterStore.Builder commandTimeout(Duration commandTimeout) {
-        this.commandTimeout = positive("commandTimeout", commandTimeout);
+        this.commandTimeout = Durations.requirePositive("commandTimeout", commandTimeout);
         return self();
     }
 
@@ -85,7 +87,7 @@ abstract class StoreSettings {
      * @throws IllegalArgumentException if not positive
      */
     public RedisDeadLetterStore.Builder replayInterval(Duration replayInterval) {
-        this.replayInterval = positive("replayInterval", replayInterval);
+        this.replayInterval = Durations.requirePositive("replayInterval", replayInterval);
         return self();
     }
 
@@ -139,7 +141,7 @@ abstract class StoreSettings {
      * RedisDeadLetterStore.Builder#build()}: the store takes its writers from it then, as Jackson recommends (a
      * mapper's configuration is not meant to change once in use).
      */
-    public RedisDeadLetterStore.Builder objectMapper(com.fasterxml.jackson.databind.ObjectMapper objectMapper) {
+    public RedisDeadLetterStore.Builder objectMapper(ObjectMapper objectMapper) {
         this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
         return self();
     }
@@ -157,12 +159,4 @@ abstract class StoreSettings {
 
     /** Return the builder itself, for the setters' chaining. */
     abstract RedisDeadLetterStore.Builder self();
-
-    private static Duration positive(String name, Duration value) {
-        Objects.requireNonNull(value, name);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, but was " + value);
-        }
-        return value;
-    }
 }
