@@ -46,8 +46,8 @@ import redis.embedded.RedisServer;
  *
  * <p>One invocation writes {@value #BATCH} letters with {@value #IN_FLIGHT} in flight ({@code flatMap} concurrency) on
  * one connection with auto-flush, and returns when Redis acknowledged every one, so a score is letters per second
- * ({@link OperationsPerInvocation}). The letter is the same in both: every DESIGN.md field, a 200-byte JSON payload
- * and a 1 KB stack trace; only {@code letter_id} and {@code event_id} change per letter. The baseline sends the
+ * ({@link OperationsPerInvocation}). The letter is the same in both: every docs/DESIGN.md field, a 200-byte JSON
+ * payload and a 1 KB stack trace; only {@code letter_id} and {@code event_id} change per letter. The baseline sends the
  * payload as ready-made JSON; the store serializes it with Jackson per letter, runs its idempotent write script
  * ({@code HEXISTS} + {@code XADD} + {@code HSET}) and keeps its journal fallback ready. An embedded Redis 6.2
  * (codemonstur embedded-redis, persistence off) is started per trial on a free loopback port.

@@ -31,8 +31,8 @@ import reactor.util.retry.Retry;
 
 /**
  * What a {@link ResiliencePolicy} costs a call that succeeds, beside the handler alone and beside the naive per-call
- * composition of Reactor and resilience4j operators it replaces (DESIGN.md, "Timing and performance principles": pay
- * on failure, not on success).
+ * composition of Reactor and resilience4j operators it replaces (docs/DESIGN.md, "Timing and performance principles":
+ * pay on failure, not on success).
  *
  * <p>Every method builds its {@code Mono} per call, as the bus does per event, and subscribes it once with the same
  * reusable subscriber, which requests everything and counts what it receives. The plain methods' handler completes

@@ -1,6 +1,6 @@
 package dev.sluice.bus;
 
-/** What a subscriber does while its circuit breaker is open (DESIGN.md promise 6). */
+/** What a subscriber does while its circuit breaker is open (docs/DESIGN.md promise 6). */
 public enum BreakerOpenPolicy {
     /** Stop taking events from the inbox until the breaker lets calls through again: backpressure, not dead letters. */
     PAUSE,

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An event a subscriber could not handle, with everything needed to inspect and redrive it. Immutable. Field names
- * follow the Redis stream layout of DESIGN.md ("Dead letters in Redis").
+ * follow the Redis stream layout of docs/DESIGN.md ("Dead letters in Redis").
  *
  * @param letterId stable for the letter's whole life (kept across redrives); the id the API uses
  * @param eventId the event's id

@@ -1,6 +1,6 @@
 package dev.sluice.bus;
 
-/** Why an event ended as a dead letter (DESIGN.md, "Outcome reasons"). */
+/** Why an event ended as a dead letter (docs/DESIGN.md, "Outcome reasons"). */
 public enum DeadLetterReason {
     /** A retryable error persisted through every attempt (also with max-attempts 1). */
     RETRIES_EXHAUSTED,

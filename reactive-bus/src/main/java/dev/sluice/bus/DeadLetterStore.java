@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
  *
  * <p>{@link #write} is the one the bus depends on for "nothing lost": it completes only when the letter is durable,
  * and signals an error when the store refuses, in which case the bus holds the event in flight and applies
- * backpressure until a write succeeds (DESIGN.md promise 8). Writes are idempotent by {@code letterId}.
+ * backpressure until a write succeeds (docs/DESIGN.md promise 8). Writes are idempotent by {@code letterId}.
  *
  * <p><b>Live and parked letters.</b> A subscriber's letters are <em>live</em> (listed by default, redriven by its
  * {@link RedrivePolicy}) or <em>parked</em> (out of scheduled redrive: its delays ran out, or the payload no longer

@@ -2,7 +2,7 @@ package dev.sluice.bus;
 
 /**
  * A dead-letter store's refusal of a write because it holds as many letters as its capacity allows. The bus treats it
- * like any other refusal: it keeps the event in flight and applies backpressure until a write succeeds (DESIGN.md
+ * like any other refusal: it keeps the event in flight and applies backpressure until a write succeeds (docs/DESIGN.md
  * promise 8), so the letter is never dropped. Deleting or purging letters makes room again.
  */
 public final class DeadLetterStoreFullException extends RuntimeException {

@@ -20,7 +20,7 @@ import reactor.core.scheduler.Schedulers;
  * A typed, in-process event bus: publishers emit events, every subscriber reads its own bounded inbox with
  * backpressure and handles each event under its own {@link ResiliencePolicy}, and whatever a subscriber finally cannot
  * handle becomes a {@link DeadLetter} in the {@link DeadLetterStore}. Each (event, subscriber) ends in exactly one
- * {@link Outcome} (DESIGN.md promise 1).
+ * {@link Outcome} (docs/DESIGN.md promise 1).
  *
  * <p>Thread-safe: any number of threads may publish at once (no lock is taken, no thread waits: a publish that must
  * wait for room parks as a continuation). Nothing here blocks. Build with {@link #builder()}.

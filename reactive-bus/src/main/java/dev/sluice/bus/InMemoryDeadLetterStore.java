@@ -21,7 +21,7 @@ import reactor.core.publisher.Mono;
  *
  * <p>The store holds at most {@link #capacity()} letters across all subscribers. When it is full, {@link #write}
  * signals {@link DeadLetterStoreFullException} instead of dropping anything; the bus turns that refusal into
- * backpressure (DESIGN.md promise 8), and deleting or purging letters makes room again. Writes are idempotent by
+ * backpressure (docs/DESIGN.md promise 8), and deleting or purging letters makes room again. Writes are idempotent by
  * {@code letterId}: writing an id the subscriber already has changes nothing and does not count toward capacity.
  *
  * <p>Each subscriber's letters keep their insertion order, so {@link #list} can go oldest or newest first; {@link
@@ -80,9 +80,9 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     /**
-     * Make {@link #write} refuse (or accept again), to test how the bus reacts to a refusing store (DESIGN.md promise
-     * 8). While refusing, {@code write} signals {@link IllegalStateException} and {@link #health()} is {@code DOWN};
-     * the other methods work as usual. Takes effect for writes subscribed afterwards.
+     * Make {@link #write} refuse (or accept again), to test how the bus reacts to a refusing store (docs/DESIGN.md
+     * promise 8). While refusing, {@code write} signals {@link IllegalStateException} and {@link #health()} is {@code
+     * DOWN}; the other methods work as usual. Takes effect for writes subscribed afterwards.
      *
      * @param refuse {@code true} to refuse writes, {@code false} to accept them again
      */

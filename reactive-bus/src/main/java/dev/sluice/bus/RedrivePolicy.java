@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * When a subscriber's dead letters are redriven automatically (scheduled redrive, DESIGN.md "Dead letters in
+ * When a subscriber's dead letters are redriven automatically (scheduled redrive, docs/DESIGN.md "Dead letters in
  * Redis"). A new letter is due {@code delays[0]} after it failed; a letter whose n-th redrive failed is due {@code
  * delays[n]} after that; after the last delay the letter is parked and {@link SystemEvents#DEAD_LETTER_PARKED} is
  * published. Immutable and thread-safe; off unless a subscriber asks for it ({@link SubscriberSpec.Builder#redrive}).
@@ -20,8 +20,8 @@ import java.util.Objects;
  * its inbox is half full or overflowing: live events go first, so redrive never turns more of them into overflow
  * letters.
  *
- * <p>Defaults: delays 1 s, 5 s, 30 s, 5 min (the seeds' schedule); poll every 1 s; lease 5 min; batch 100; letters
- * with reason {@code CIRCUIT_OPEN} are redriven when the subscriber's breaker closes again.
+ * <p>Defaults: delays 1 s, 5 s, 30 s, 5 min (docs/DESIGN.md, "Dead letters in Redis"); poll every 1 s; lease 5 min;
+ * batch 100; letters with reason {@code CIRCUIT_OPEN} are redriven when the subscriber's breaker closes again.
  */
 public final class RedrivePolicy {
 

@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What redriving one dead letter did. Redrives are counted apart from the bus's accounting (DESIGN.md promise 1):
+ * What redriving one dead letter did. Redrives are counted apart from the bus's accounting (docs/DESIGN.md promise 1):
  * they never change a subscriber's {@link SubscriberStats}.
  *
  * @param subscriber the subscriber whose chain ran

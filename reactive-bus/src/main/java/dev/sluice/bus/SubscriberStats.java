@@ -1,9 +1,9 @@
 package dev.sluice.bus;
 
 /**
- * One subscriber's accounting (DESIGN.md promise 1): {@code offered = delivered + recovered + deadLettered + dropped +
- * inFlight}, with {@code inFlight} counted on its own. Exact at quiescence (after close, or when idle); a snapshot
- * taken while events move may be off by the events moving.
+ * One subscriber's accounting (docs/DESIGN.md promise 1): {@code offered = delivered + recovered + deadLettered +
+ * dropped + inFlight}, with {@code inFlight} counted on its own. Exact at quiescence (after close, or when idle); a
+ * snapshot taken while events move may be off by the events moving.
  *
  * @param offered events routed to the subscriber
  * @param delivered handled successfully

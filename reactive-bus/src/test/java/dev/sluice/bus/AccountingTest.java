@@ -19,7 +19,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md promise 1: exactly one outcome per event and subscriber, whatever the handlers do. */
+/** docs/DESIGN.md promise 1: exactly one outcome per event and subscriber, whatever the handlers do. */
 class AccountingTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

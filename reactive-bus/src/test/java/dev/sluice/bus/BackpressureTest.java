@@ -16,7 +16,7 @@ import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md promise 3: bounded inboxes push back on publishers; what cannot wait is a letter, never a loss. */
+/** docs/DESIGN.md promise 3: bounded inboxes push back on publishers; what cannot wait is a letter, never a loss. */
 class BackpressureTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md promise 6: an open breaker pauses the subscriber (backpressure), unless it opts to dead-letter. */
+/** docs/DESIGN.md promise 6: an open breaker pauses the subscriber (backpressure), unless it opts to dead-letter. */
 class BreakerPauseTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md promise 2: one slow subscriber never holds up the publisher or the others for long. */
+/** docs/DESIGN.md promise 2: one slow subscriber never holds up the publisher or the others for long. */
 class IsolationTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

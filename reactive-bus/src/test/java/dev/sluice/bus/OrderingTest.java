@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md promise 4: per-key order, retries included; null keys unordered; a dead letter leaves the sequence. */
+/**
+ * docs/DESIGN.md promise 4: per-key order, retries included; null keys unordered; a dead letter leaves the sequence.
+ */
 class OrderingTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

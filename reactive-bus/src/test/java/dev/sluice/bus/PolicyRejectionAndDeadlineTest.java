@@ -13,7 +13,9 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md "Outcome reasons": a total deadline ends in DEADLINE_EXCEEDED, a bulkhead or rate limiter in REJECTED. */
+/**
+ * docs/DESIGN.md "Outcome reasons": a total deadline ends in DEADLINE_EXCEEDED, a bulkhead or rate limiter in REJECTED.
+ */
 class PolicyRejectionAndDeadlineTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md promise 7: close and dispose finish what they can in time and dead-letter the rest. */
+/** docs/DESIGN.md promise 7: close and dispose finish what they can in time and dead-letter the rest. */
 class ShutdownTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md promise 8: a store that refuses letters is backpressure, not loss. */
+/** docs/DESIGN.md promise 8: a store that refuses letters is backpressure, not loss. */
 class StoreRefusalTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

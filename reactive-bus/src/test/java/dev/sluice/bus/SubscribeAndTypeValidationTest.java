@@ -15,7 +15,7 @@ class SubscribeAndTypeValidationTest {
 
     @Test
     void subscribingWithAPolicyThatCarriesItsOwnFallbackIsRefused() {
-        // DESIGN.md "Fallbacks": RECOVERED must always mean the subscriber's fallback ran
+        // docs/DESIGN.md "Fallbacks": RECOVERED must always mean the subscriber's fallback ran
         ResiliencePolicy withFallback = ResiliencePolicy.builder("inventory-policy")
                 .fallback(failure -> Mono.empty())
                 .build();

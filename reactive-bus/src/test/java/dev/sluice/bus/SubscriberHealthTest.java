@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** DESIGN.md "Observability": DEGRADED health with its reason, and each change published as a system event. */
+/** docs/DESIGN.md "Observability": DEGRADED health with its reason, and each change published as a system event. */
 class SubscriberHealthTest {
 
     private static final EventType<String> PLACED = EventType.of("order.placed", String.class);

@@ -3,7 +3,7 @@ package dev.sluice.policy;
 /**
  * What a failure says about the dependency, as decided by an {@link ErrorClassifier}.
  *
- * <p>Follows DESIGN.md "Error classification".
+ * <p>Follows docs/DESIGN.md "Error classification".
  */
 public enum ErrorClass {
     /** Transient: retried while attempts remain, and recorded as a failure by the circuit breaker. */

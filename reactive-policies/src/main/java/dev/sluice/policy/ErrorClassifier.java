@@ -9,7 +9,7 @@ import java.util.Objects;
  * Decides what a failure says about the dependency: {@link ErrorClass#RETRYABLE}, {@link ErrorClass#PERMANENT} or
  * {@link ErrorClass#IGNORED}. Implementations must be thread-safe, fast, and never throw.
  *
- * <p>The {@linkplain #standard() standard classifier} follows DESIGN.md "Error classification":
+ * <p>The {@linkplain #standard() standard classifier} follows docs/DESIGN.md "Error classification":
  *
  * <ul>
  *   <li>retryable: timeouts (any exception whose class, or a superclass, has a simple name ending in

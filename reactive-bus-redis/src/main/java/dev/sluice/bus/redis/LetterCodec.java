@@ -16,9 +16,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns a {@link DeadLetter} into the flat string fields of its stream entry (DESIGN.md, "Dead letters in Redis") and
- * back. Payload and headers are JSON written with the user's mapper; stack traces, error messages and payloads are cut
- * to their limits with a visible marker. Immutable and thread-safe (an {@code ObjectMapper} is, once configured).
+ * Turns a {@link DeadLetter} into the flat string fields of its stream entry (docs/DESIGN.md, "Dead letters in Redis")
+ * and back. Payload and headers are JSON written with the user's mapper; stack traces, error messages and payloads are
+ * cut to their limits with a visible marker. Immutable and thread-safe (an {@code ObjectMapper} is, once configured).
  */
 final class LetterCodec {
 

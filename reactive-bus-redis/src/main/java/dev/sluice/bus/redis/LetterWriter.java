@@ -18,7 +18,7 @@ import reactor.core.publisher.MonoSink;
  * the journal; counts the writes in flight, write errors and letters trimmed by MAXLEN. Thread-safe.
  *
  * <p>{@link #write} is the store's hot path, so one letter costs one {@code Mono.create} and one lambda subscriber to
- * the script's reply rather than a chain of Reactor operators (DESIGN.md, "pay on failure, not on success"): the
+ * the script's reply rather than a chain of Reactor operators (docs/DESIGN.md, "pay on failure, not on success"): the
  * journal fallback is only assembled after Redis failed.
  */
 final class LetterWriter {

@@ -23,12 +23,12 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The production {@link DeadLetterStore}: each subscriber's letters in a Redis stream, written with Lettuce's reactive
- * API, laid out as DESIGN.md ("Dead letters in Redis") fixes, so any Redis client can read them. Build one with {@link
- * #builder(String)} (or from a {@link RedisURI}, or sharing your {@code ClientResources} or {@code RedisClient});
- * standalone, Sentinel, TLS ({@code rediss://}) and authentication work because Lettuce does them. For a Redis Cluster
- * use {@link #clusterBuilder(Iterable)} or {@link #builder(RedisClusterClient)}: Lettuce routes each command to the
- * node owning its key's slot and follows the topology. Close it with {@link #closeGracefully()} (or {@link #close()})
- * when the application stops.
+ * API, laid out as docs/DESIGN.md ("Dead letters in Redis") fixes, so any Redis client can read them. Build one with
+ * {@link #builder(String)} (or from a {@link RedisURI}, or sharing your {@code ClientResources} or {@code
+ * RedisClient}); standalone, Sentinel, TLS ({@code rediss://}) and authentication work because Lettuce does them. For a
+ * Redis Cluster use {@link #clusterBuilder(Iterable)} or {@link #builder(RedisClusterClient)}: Lettuce routes each
+ * command to the node owning its key's slot and follows the topology. Close it with {@link #closeGracefully()} (or
+ * {@link #close()}) when the application stops.
  *
  * <p><b>Keys</b> (prefix {@value #DEFAULT_KEY_PREFIX} by default; the braces are a Redis Cluster hash tag, so one
  * subscriber's keys share a slot and the scripts below are Cluster-safe):
@@ -59,7 +59,7 @@ import reactor.core.scheduler.Schedulers;
  * payload's {@code toString()}. Payloads longer than {@link Builder#maxPayloadBytes}, stack traces and error messages
  * longer than {@link Builder#maxStackTraceBytes} are cut and end with {@code …[truncated N bytes]}.
  *
- * <p><b>Writes that survive Redis</b> (DESIGN.md promises 8 and 9). The store's connection rejects commands while
+ * <p><b>Writes that survive Redis</b> (docs/DESIGN.md promises 8 and 9). The store's connection rejects commands while
  * disconnected, bounds its request queue and times every command out ({@link Builder#commandTimeout}), so an outage
  * shows at once instead of queueing without bound. Concurrent writes are pipelined on the one connection. A write
  * Redis does not acknowledge (rejected, timed out, connection lost) goes to the local append-only journal ({@link

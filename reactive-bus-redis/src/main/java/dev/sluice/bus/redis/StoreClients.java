@@ -16,10 +16,10 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * Opens a store's connection the way its builder was started: on a client the store creates and configures (DESIGN.md
- * promise 9: reject commands while disconnected, a bounded request queue, command and connect timeouts), on client
- * resources of its own unless the application gave some, or on the application's client, checked but left as it is.
- * What the store creates it shuts down when the connection closes; nothing here blocks.
+ * Opens a store's connection the way its builder was started: on a client the store creates and configures
+ * (docs/DESIGN.md promise 9: reject commands while disconnected, a bounded request queue, command and connect
+ * timeouts), on client resources of its own unless the application gave some, or on the application's client, checked
+ * but left as it is. What the store creates it shuts down when the connection closes; nothing here blocks.
  */
 final class StoreClients {
 

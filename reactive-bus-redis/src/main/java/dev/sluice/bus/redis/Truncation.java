@@ -3,7 +3,7 @@ package dev.sluice.bus.redis;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
-/** Cuts a value to a size limit in UTF-8 bytes, marking the cut visibly (DESIGN.md, "Dead letters in Redis"). */
+/** Cuts a value to a size limit in UTF-8 bytes, marking the cut visibly (docs/DESIGN.md, "Dead letters in Redis"). */
 final class Truncation {
 
     private static final Pattern MARKER = Pattern.compile("…\\[truncated \\d+ bytes]$");

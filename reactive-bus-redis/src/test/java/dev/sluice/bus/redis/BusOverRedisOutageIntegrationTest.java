@@ -30,8 +30,8 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
- * The bus over the Redis store while Redis goes away (DESIGN.md promises 1, 8 and 9): every dead letter is in Redis
- * exactly once afterwards and the counts match the bus's accounting; when Redis and the journal both refuse, the
+ * The bus over the Redis store while Redis goes away (docs/DESIGN.md promises 1, 8 and 9): every dead letter is in
+ * Redis exactly once afterwards and the counts match the bus's accounting; when Redis and the journal both refuse, the
  * subscriber holds its events with backpressure instead of losing them.
  */
 @Tag("integration")

@@ -27,7 +27,7 @@ import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 /**
- * Redis outages through the fault proxy (DESIGN.md promise 9): letters accepted while Redis is cut off or slow are
+ * Redis outages through the fault proxy (docs/DESIGN.md promise 9): letters accepted while Redis is cut off or slow are
  * journaled and replayed, each present exactly once afterwards.
  */
 @Tag("integration")

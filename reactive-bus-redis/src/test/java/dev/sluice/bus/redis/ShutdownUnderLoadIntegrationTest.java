@@ -36,8 +36,8 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
- * DESIGN.md promise 7 under load (issue 8, "Shutdown under load"): {@code close()} while 8 threads publish as fast as
- * they can. Every event a subscriber accepted has an outcome (the unfinished ones as {@code SHUTDOWN} letters in
+ * docs/DESIGN.md promise 7 under load (issue 8, "Shutdown under load"): {@code close()} while 8 threads publish as fast
+ * as they can. Every event a subscriber accepted has an outcome (the unfinished ones as {@code SHUTDOWN} letters in
  * Redis), nothing is in flight, and the store leaves no Redis connection and no thread of its own behind.
  */
 @Tag("integration")

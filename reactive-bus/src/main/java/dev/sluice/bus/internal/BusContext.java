@@ -41,8 +41,8 @@ record BusContext(
 
     /**
      * Write {@code letter}, due for scheduled redrive at {@code redriveAt} (null: not scheduled), retrying for as long
-     * as the store refuses (DESIGN.md promise 8: refusal is backpressure, not loss); {@code refusing} is told when the
-     * store refuses and when it accepts again.
+     * as the store refuses (docs/DESIGN.md promise 8: refusal is backpressure, not loss); {@code refusing} is told when
+     * the store refuses and when it accepts again.
      */
     Mono<Void> writeDurably(DeadLetter letter, @Nullable Instant redriveAt, StoreState refusing) {
         return store.write(letter, redriveAt)

@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One subscriber's accounting (DESIGN.md promise 1): {@code offered = delivered + recovered + deadLettered + dropped +
- * inFlight}, with {@code inFlight} kept on its own, plus the letters the store acknowledged by reason and, once metrics
- * are bound, the handling timer. Counters are padded {@link LongAdder}s: publishers and handlers on many threads
- * update them without contending. Thread-safe.
+ * One subscriber's accounting (docs/DESIGN.md promise 1): {@code offered = delivered + recovered + deadLettered +
+ * dropped + inFlight}, with {@code inFlight} kept on its own, plus the letters the store acknowledged by reason and,
+ * once metrics are bound, the handling timer. Counters are padded {@link LongAdder}s: publishers and handlers on many
+ * threads update them without contending. Thread-safe.
  */
 final class Counters {
 

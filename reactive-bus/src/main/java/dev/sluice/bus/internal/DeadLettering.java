@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
- * Writes one subscriber's dead letters: each durably (retried while the store refuses, DESIGN.md promise 8), due for
- * redrive after the first delay of the subscriber's {@link RedrivePolicy} if it has one, counted by reason once the
+ * Writes one subscriber's dead letters: each durably (retried while the store refuses, docs/DESIGN.md promise 8), due
+ * for redrive after the first delay of the subscriber's {@link RedrivePolicy} if it has one, counted by reason once the
  * store acknowledged it, and announced as a {@code sluice.dead-letter.recorded} system event (not for system-event
  * subscribers). Runs only on failure paths. Thread-safe.
  */

@@ -18,8 +18,8 @@ import reactor.core.publisher.SignalType;
 import reactor.util.context.Context;
 
 /**
- * One event's handling by one subscriber, and its accounting when it ends (DESIGN.md promise 1). The delivery is the
- * handler call the policy guards (each subscription calls the handler), the policy's per-call fallback (the
+ * One event's handling by one subscriber, and its accounting when it ends (docs/DESIGN.md promise 1). The delivery is
+ * the handler call the policy guards (each subscription calls the handler), the policy's per-call fallback (the
  * subscriber's fallback, or a dead letter) and the subscriber of the policy's {@code Mono}: one object per event, so
  * the worker's side of a success allocates nothing else. The accounting happens exactly once (the CAS to {@code
  * ENDED}), whichever of completion, error and cancel comes first.

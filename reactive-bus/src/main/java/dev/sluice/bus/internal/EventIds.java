@@ -6,7 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Time-ordered ids in the UUIDv7 layout (RFC 9562): 48 bits of Unix milliseconds, then random bits from
  * {@link ThreadLocalRandom}. Not {@code UUID.randomUUID()}: its first call reads {@code /dev/urandom}, a blocking read
- * on whatever thread happens to publish first (DESIGN.md promise 5). Unique enough for ids, not for secrets.
+ * on whatever thread happens to publish first (docs/DESIGN.md promise 5). Unique enough for ids, not for secrets.
  */
 final class EventIds {
 

@@ -11,10 +11,10 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The gate in front of a subscriber's inbox: asked before each event is taken, it says no while the subscriber is
- * stopping, while its breaker is open (DESIGN.md promise 6: an outage pauses reading, kill-switch style; in half-open
- * only as many events as the breaker permits) and while its pacing bucket is empty (pacing slows the reading of the
- * inbox; nothing is rejected). A closed gate re-checks on a timer and drains the inbox again, so it opens on its own.
- * Asked on the subscriber's drainer; {@link #stop()} from any thread.
+ * stopping, while its breaker is open (docs/DESIGN.md promise 6: an outage pauses reading, kill-switch style; in
+ * half-open only as many events as the breaker permits) and while its pacing bucket is empty (pacing slows the reading
+ * of the inbox; nothing is rejected). A closed gate re-checks on a timer and drains the inbox again, so it opens on its
+ * own. Asked on the subscriber's drainer; {@link #stop()} from any thread.
  */
 final class Gate implements BooleanSupplier {
 

@@ -16,7 +16,7 @@ import reactor.core.publisher.Flux;
  * One subscriber's health ({@code HEALTHY} / {@code DEGRADED} / {@code UNHEALTHY} from the store refusing its letters,
  * its breaker, its inbox fill, its recent failure rate and the store's own health) and the system events that report
  * on it: {@code sluice.subscriber.health-changed} and {@code sluice.circuit.state-changed}. Also the subscriber's view
- * of the store (DESIGN.md promise 8): told when the store refuses its letters and when it accepts them again.
+ * of the store (docs/DESIGN.md promise 8): told when the store refuses its letters and when it accepts them again.
  * Thread-safe.
  */
 final class Health implements BusContext.StoreState {

@@ -71,7 +71,7 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
     private volatile @Nullable Throwable badRequest;
     private boolean terminated;
 
-    /** Set when a publish gave up waiting; cleared when the inbox drains below half (DESIGN.md promise 2). */
+    /** Set when a publish gave up waiting; cleared when the inbox drains below half (docs/DESIGN.md promise 2). */
     private volatile boolean overflowing;
 
     private final Scheduler.Worker drainer;
@@ -115,7 +115,7 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
         return (int) Math.max(0, Math.min(size, capacity));
     }
 
-    /** Enter overflow mode: a publish gave up waiting for room (DESIGN.md promise 2). */
+    /** Enter overflow mode: a publish gave up waiting for room (docs/DESIGN.md promise 2). */
     public void enterOverflow() {
         overflowing = true;
     }

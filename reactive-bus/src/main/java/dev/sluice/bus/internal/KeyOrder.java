@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Ordering by key (DESIGN.md promise 4): events of one key run one at a time, in the order the worker took them. A
+ * Ordering by key (docs/DESIGN.md promise 4): events of one key run one at a time, in the order the worker took them. A
  * key is busy from the moment its first event starts until the last event queued behind it ends; a key with nothing
  * running takes no memory. Thread-safe: events end on any thread.
  */

@@ -16,7 +16,7 @@ import java.io.StringWriter;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
-/** Builds dead letters and decides their reason (DESIGN.md, "Outcome reasons"). Runs only on failure. */
+/** Builds dead letters and decides their reason (docs/DESIGN.md, "Outcome reasons"). Runs only on failure. */
 final class Letters {
 
     /** Stack traces are cut to about this many characters, with a visible marker. */

@@ -15,7 +15,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A bus's life: open, then closed for good (DESIGN.md promise 7). Tracks every subscriber not yet terminated,
+ * A bus's life: open, then closed for good (docs/DESIGN.md promise 7). Tracks every subscriber not yet terminated,
  * including those being disposed, so that closing waits for them all. Thread-safe.
  */
 public final class Lifecycle {

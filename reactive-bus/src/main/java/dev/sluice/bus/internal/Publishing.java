@@ -17,7 +17,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * A bus's publishing: validates an event once, stamps it (id, {@code publishedAt}, correlation id), and fans it out
- * to every current subscriber of its type (DESIGN.md promises 2 and 3): each gets the event in its inbox or a dead
+ * to every current subscriber of its type (docs/DESIGN.md promises 2 and 3): each gets the event in its inbox or a dead
  * letter for it, whatever happens to the publish afterwards. Also publishes the bus's own system events, best effort.
  * Thread-safe: any number of threads may publish at once; nothing here blocks or takes a lock.
  */

@@ -25,7 +25,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Redrives one subscriber's dead letters through that subscriber's own chain (policy, handler, fallback; DESIGN.md
+ * Redrives one subscriber's dead letters through that subscriber's own chain (policy, handler, fallback; docs/DESIGN.md
  * "Dead letters in Redis"): on request, on the subscriber's {@link RedrivePolicy} schedule, and {@code CIRCUIT_OPEN}
  * letters when its breaker closes. Every letter is claimed (leased) in the store before it runs, so instances sharing a
  * store do not redrive it twice at once. Outcomes are counted here, apart from the subscriber's accounting. Runs only

@@ -15,10 +15,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * A subscriber's shutdown (DESIGN.md promise 7), for dispose ({@code UNSUBSCRIBED}: take nothing more, let in-flight
- * handlers finish within the grace) and for the bus's close ({@code SHUTDOWN}: keep draining the inbox within the
- * timeout): then cancel what still runs and dead-letter the rest. Runs once, eagerly, whoever asks first; every caller
- * gets the same {@code Mono}. Its timers run on the bus scheduler; the step that cancels runs on the drainer.
+ * A subscriber's shutdown (docs/DESIGN.md promise 7), for dispose ({@code UNSUBSCRIBED}: take nothing more, let
+ * in-flight handlers finish within the grace) and for the bus's close ({@code SHUTDOWN}: keep draining the inbox within
+ * the timeout): then cancel what still runs and dead-letter the rest. Runs once, eagerly, whoever asks first; every
+ * caller gets the same {@code Mono}. Its timers run on the bus scheduler; the step that cancels runs on the drainer.
  */
 final class Shutdown<T> {
 

@@ -19,8 +19,8 @@ import reactor.core.scheduler.Scheduler;
  * One subscriber at work, and the handle {@code EventBus.subscribe} returns: reads its {@link Inbox} through its
  * {@link Gate} with a {@link Reader}, runs each event as a {@link Delivery} (in {@link KeyOrder} if ordered by key),
  * writes its letters through {@link DeadLettering}, accounts for every event exactly once in its {@link Counters}
- * (DESIGN.md promise 1), reports its {@link Health}, and stops through its {@link Shutdown}. This class wires the parts
- * and is what publishers and the bus talk to. Thread-safe.
+ * (docs/DESIGN.md promise 1), reports its {@link Health}, and stops through its {@link Shutdown}. This class wires the
+ * parts and is what publishers and the bus talk to. Thread-safe.
  */
 final class SubscriberWorker<T> implements SubscriberHandle, Gate.Worker {
 

@@ -6,8 +6,8 @@ import org.reactivestreams.tck.PublisherVerification;
 import org.reactivestreams.tck.TestEnvironment;
 
 /**
- * Reactive Streams TCK for the hand-written {@link Inbox} publisher (DESIGN.md, "Channel": a hand-written inbox must
- * pass the TCK). Each publisher is an inbox with room for every element and a gate that is always open, offered
+ * Reactive Streams TCK for the hand-written {@link Inbox} publisher (docs/DESIGN.md, "Channel": a hand-written inbox
+ * must pass the TCK). Each publisher is an inbox with room for every element and a gate that is always open, offered
  * {@code elements} items and then closed, so it completes once its queue is empty.
  */
 public class InboxTckTest extends PublisherVerification<Long> {

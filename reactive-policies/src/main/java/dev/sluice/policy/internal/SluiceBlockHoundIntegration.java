@@ -5,7 +5,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
  * The blocking calls of the policies that are known to be safe, the one place this module tells BlockHound about them
- * (DESIGN.md promise 5). Every module's tests and the demo's {@code --blockhound} mode load it through {@link
+ * (docs/DESIGN.md promise 5). Every module's tests and the demo's {@code --blockhound} mode load it through {@link
  * java.util.ServiceLoader} (see {@code META-INF/services/reactor.blockhound.integration.BlockHoundIntegration});
  * BlockHound itself is an optional dependency, so this class is only touched when BlockHound is on the class path.
  * Lettuce's allowances are the Redis module's ({@code RedisBlockHoundIntegration} in reactive-bus-redis).

@@ -8,7 +8,7 @@ import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import java.io.IOException;
 import java.util.Map;
 
-/** The rules of DESIGN.md "Error classification", with optional per-type overrides. Immutable. */
+/** The rules of docs/DESIGN.md "Error classification", with optional per-type overrides. Immutable. */
 public final class StandardErrorClassifier implements ErrorClassifier {
 
     /** The rules without overrides. */

@@ -5,7 +5,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
  * The blocking calls of Lettuce that the Redis dead-letter store knows to be safe, the one place this module tells
- * BlockHound about them (DESIGN.md promise 5). Loaded through {@link java.util.ServiceLoader} (see {@code
+ * BlockHound about them (docs/DESIGN.md promise 5). Loaded through {@link java.util.ServiceLoader} (see {@code
  * META-INF/services/reactor.blockhound.integration.BlockHoundIntegration}) by every test JVM that has this module on
  * its class path and by the demo's {@code --blockhound} mode; BlockHound is an optional dependency, so this class is
  * only touched when BlockHound is present. reactive-policies keeps its own allowances in {@code
