@@ -68,77 +68,101 @@ record DemoSettings(
                 DEFAULT_KEY_PREFIX);
     }
 
-    DemoSettings withRedrive(List<Duration> delays, Duration poll, int batch) {
-        return new DemoSettings(
-                host,
-                port,
-                redisUrl,
-                adminToken,
-                webhookUrl,
-                List.copyOf(delays),
-                poll,
-                batch,
-                breakerOpenWait,
-                emailFailureRate,
-                analyticsWork,
-                quietAlerts,
-                dataDir,
-                storeKeyPrefix);
+    /** Copy the fields; {@code redriveDelays} is kept as an unmodifiable copy. */
+    DemoSettings {
+        redriveDelays = List.copyOf(redriveDelays);
     }
 
-    DemoSettings withBreakerOpenWait(Duration wait) {
-        return new DemoSettings(
-                host,
-                port,
-                redisUrl,
-                adminToken,
-                webhookUrl,
-                redriveDelays,
-                redrivePoll,
-                redriveBatch,
-                wait,
-                emailFailureRate,
-                analyticsWork,
-                quietAlerts,
-                dataDir,
-                storeKeyPrefix);
+    /** Return a builder that starts from these settings; {@link Builder#build()} gives the changed copy. */
+    Builder mutate() {
+        return new Builder(this);
     }
 
-    DemoSettings withQuietAlerts(boolean quiet) {
-        return new DemoSettings(
-                host,
-                port,
-                redisUrl,
-                adminToken,
-                webhookUrl,
-                redriveDelays,
-                redrivePoll,
-                redriveBatch,
-                breakerOpenWait,
-                emailFailureRate,
-                analyticsWork,
-                quiet,
-                dataDir,
-                storeKeyPrefix);
-    }
+    /** Changes to a copy of {@link DemoSettings}; not thread-safe, use it on one thread and throw it away. */
+    static final class Builder {
 
-    /** Return these settings with the store's local files in {@code dataDir} and its Redis keys under {@code prefix}. */
-    DemoSettings withStore(Path dataDir, String prefix) {
-        return new DemoSettings(
-                host,
-                port,
-                redisUrl,
-                adminToken,
-                webhookUrl,
-                redriveDelays,
-                redrivePoll,
-                redriveBatch,
-                breakerOpenWait,
-                emailFailureRate,
-                analyticsWork,
-                quietAlerts,
-                dataDir,
-                prefix);
+        private String host;
+        private int port;
+        private @Nullable String redisUrl;
+        private @Nullable String adminToken;
+        private @Nullable String webhookUrl;
+        private List<Duration> redriveDelays;
+        private Duration redrivePoll;
+        private int redriveBatch;
+        private Duration breakerOpenWait;
+        private double emailFailureRate;
+        private Duration analyticsWork;
+        private boolean quietAlerts;
+        private Path dataDir;
+        private String storeKeyPrefix;
+
+        private Builder(DemoSettings from) {
+            this.host = from.host;
+            this.port = from.port;
+            this.redisUrl = from.redisUrl;
+            this.adminToken = from.adminToken;
+            this.webhookUrl = from.webhookUrl;
+            this.redriveDelays = from.redriveDelays;
+            this.redrivePoll = from.redrivePoll;
+            this.redriveBatch = from.redriveBatch;
+            this.breakerOpenWait = from.breakerOpenWait;
+            this.emailFailureRate = from.emailFailureRate;
+            this.analyticsWork = from.analyticsWork;
+            this.quietAlerts = from.quietAlerts;
+            this.dataDir = from.dataDir;
+            this.storeKeyPrefix = from.storeKeyPrefix;
+        }
+
+        /** Set every subscriber's scheduled redrive: its delays, how often it looks, and most letters per look. */
+        Builder redrive(List<Duration> delays, Duration poll, int batch) {
+            this.redriveDelays = delays;
+            this.redrivePoll = poll;
+            this.redriveBatch = batch;
+            return this;
+        }
+
+        /** Set how long the inventory breaker stays open. */
+        Builder breakerOpenWait(Duration wait) {
+            this.breakerOpenWait = wait;
+            return this;
+        }
+
+        /** Log alerts at debug ({@code true}) or info. */
+        Builder quietAlerts(boolean quiet) {
+            this.quietAlerts = quiet;
+            return this;
+        }
+
+        /** Put the local files (embedded Redis, the store's journal) in {@code dir}. */
+        Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** Put the store's Redis keys under {@code prefix}. */
+        Builder storeKeyPrefix(String prefix) {
+            this.storeKeyPrefix = prefix;
+            return this;
+        }
+
+        /** Return the settings. */
+        DemoSettings build() {
+            return new DemoSettings(
+                    host,
+                    port,
+                    redisUrl,
+                    adminToken,
+                    webhookUrl,
+                    redriveDelays,
+                    redrivePoll,
+                    redriveBatch,
+                    breakerOpenWait,
+                    emailFailureRate,
+                    analyticsWork,
+                    quietAlerts,
+                    dataDir,
+                    storeKeyPrefix);
+        }
     }
 
     private static @Nullable String blankToNull(@Nullable String value) {

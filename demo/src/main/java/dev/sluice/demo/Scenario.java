@@ -57,9 +57,11 @@ final class Scenario {
     static final String KEY_PREFIX = "sluice-scenario";
 
     Scenario(DemoSettings settings, Params params) {
-        this.settings = settings.withRedrive(params.redriveDelays(), Duration.ofMillis(200), 2000)
-                .withBreakerOpenWait(Duration.ofSeconds(1))
-                .withQuietAlerts(true);
+        this.settings = settings.mutate()
+                .redrive(params.redriveDelays(), Duration.ofMillis(200), 2000)
+                .breakerOpenWait(Duration.ofSeconds(1))
+                .quietAlerts(true)
+                .build();
         this.params = params;
     }
 

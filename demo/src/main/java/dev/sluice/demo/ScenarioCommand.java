@@ -73,8 +73,11 @@ final class ScenarioCommand implements Callable<Integer> {
         Scenario.Params params =
                 new Scenario.Params(events, rate, durations(redriveDelays), duration(settleTimeout), progress);
         // its own journal directory and Redis keys, so it can run beside a served demo on the same Redis
-        DemoSettings settings =
-                options.settings().withStore(DemoSettings.DEFAULT_DATA_DIR.resolve("scenario"), Scenario.KEY_PREFIX);
+        DemoSettings settings = options.settings()
+                .mutate()
+                .dataDir(DemoSettings.DEFAULT_DATA_DIR.resolve("scenario"))
+                .storeKeyPrefix(Scenario.KEY_PREFIX)
+                .build();
         ScenarioReport result = new Scenario(settings, params).run();
         System.out.println(result.table());
         if (report != null) {

@@ -38,8 +38,11 @@ class AlertsWebhookIntegrationTest {
         // a short open wait, so that closing (after calming the downstream) drains the paused inbox quickly
         DemoSettings settings = DemoSettings.serve(
                         "127.0.0.1", 0, "redis://" + redis.host() + ":" + redis.port(), null, hook)
-                .withBreakerOpenWait(Duration.ofMillis(300))
-                .withStore(dir, TestStores.prefix(redis));
+                .mutate()
+                .breakerOpenWait(Duration.ofMillis(300))
+                .dataDir(dir)
+                .storeKeyPrefix(TestStores.prefix(redis))
+                .build();
         try (DemoRuntime demo = DemoRuntime.start(settings, OutcomeListener.NONE)) {
             demo.chaos.set(new Chaos.Settings(0, 0, true));
 

@@ -46,7 +46,10 @@ class BadInputIntegrationTest {
     static void start(TestRedis redis) throws Exception {
         demo = DemoRuntime.start(
                 DemoSettings.serve("127.0.0.1", 0, "redis://" + redis.host() + ":" + redis.port(), null, null)
-                        .withStore(dir.resolve("main"), TestStores.prefix(redis)),
+                        .mutate()
+                        .dataDir(dir.resolve("main"))
+                        .storeKeyPrefix(TestStores.prefix(redis))
+                        .build(),
                 OutcomeListener.NONE);
         port = demo.port();
     }

@@ -39,7 +39,10 @@ class DemoApiIntegrationTest {
     static void start(TestRedis redis) throws Exception {
         demo = DemoRuntime.start(
                 settings("redis://" + redis.host() + ":" + redis.port())
-                        .withStore(dir.resolve("main"), TestStores.prefix(redis)),
+                        .mutate()
+                        .dataDir(dir.resolve("main"))
+                        .storeKeyPrefix(TestStores.prefix(redis))
+                        .build(),
                 OutcomeListener.NONE);
         port = demo.port();
     }
@@ -51,11 +54,13 @@ class DemoApiIntegrationTest {
 
     private static DemoSettings settings(String redisUrl) {
         return DemoSettings.serve("127.0.0.1", 0, redisUrl, TOKEN, null)
-                .withRedrive(
+                .mutate()
+                .redrive(
                         // long delays: nothing is redriven on schedule while a test looks, a manual redrive is FAILED
                         java.util.List.of(Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofMinutes(10)),
                         Duration.ofSeconds(1),
-                        100);
+                        100)
+                .build();
     }
 
     private static String order(String id, String email) {
@@ -272,7 +277,10 @@ class DemoApiIntegrationTest {
         try (FaultProxy proxy = FaultProxy.start(redis.host(), redis.port());
                 DemoRuntime other = DemoRuntime.start(
                         settings("redis://" + proxy.host() + ":" + proxy.port())
-                                .withStore(dir.resolve("other"), TestStores.prefix(redis)),
+                                .mutate()
+                                .dataDir(dir.resolve("other"))
+                                .storeKeyPrefix(TestStores.prefix(redis))
+                                .build(),
                         OutcomeListener.NONE)) {
             proxy.cut();
             HttpReply health = HttpReply.call(other.port(), "GET", "/health");

@@ -26,8 +26,11 @@ class ScenarioIntegrationTest {
             throws Exception {
         String url = "redis://" + redis.host() + ":" + redis.port();
         String prefix = TestStores.prefix(redis);
-        DemoSettings settings =
-                DemoSettings.serve("127.0.0.1", 0, url, null, null).withStore(dir, prefix);
+        DemoSettings settings = DemoSettings.serve("127.0.0.1", 0, url, null, null)
+                .mutate()
+                .dataDir(dir)
+                .storeKeyPrefix(prefix)
+                .build();
         Scenario.Params params = new Scenario.Params(
                 2000,
                 500,
