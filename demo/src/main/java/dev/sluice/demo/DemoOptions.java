@@ -1,5 +1,6 @@
 package dev.sluice.demo;
 
+import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -40,12 +41,22 @@ final class DemoOptions {
     String webhookUrl;
 
     @Option(
+            names = "--data-dir",
+            defaultValue = "${env:SLUICE_DATA_DIR:-target/sluice-demo}",
+            description = "Local files: the embedded Redis's AOF and log (in redis/), the dead-letter journal (env "
+                    + "SLUICE_DATA_DIR, default ${DEFAULT-VALUE}).")
+    Path dataDir = DemoSettings.DEFAULT_DATA_DIR;
+
+    @Option(
             names = "--blockhound",
             description = "Install BlockHound (with Sluice's integration): a blocking call on a Reactor or Netty "
                     + "thread is logged loudly and fails it.")
     boolean blockhound;
 
     DemoSettings settings() {
-        return DemoSettings.serve(host, port, redisUrl, adminToken, webhookUrl);
+        return DemoSettings.serve(host, port, redisUrl, adminToken, webhookUrl)
+                .mutate()
+                .dataDir(dataDir)
+                .build();
     }
 }

@@ -75,7 +75,7 @@ final class ScenarioCommand implements Callable<Integer> {
         // its own journal directory and Redis keys, so it can run beside a served demo on the same Redis
         DemoSettings settings = options.settings()
                 .mutate()
-                .dataDir(DemoSettings.DEFAULT_DATA_DIR.resolve("scenario"))
+                .dataDir(options.dataDir.resolve("scenario"))
                 .storeKeyPrefix(Scenario.KEY_PREFIX)
                 .build();
         ScenarioReport result = new Scenario(settings, params).run();
