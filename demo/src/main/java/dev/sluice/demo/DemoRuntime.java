@@ -52,32 +52,40 @@ final class DemoRuntime implements AutoCloseable {
             this.embedded = EmbeddedRedis.start(dataDir.resolve("redis"));
             url = embedded.url();
             log.info(
-                    "No SLUICE_REDIS_URL given: started an embedded Redis at {} (its data is lost when it stops)", url);
+                    "No SLUICE_REDIS_URL given: using the embedded Redis at {}; its data (AOF) stays in {}",
+                    url,
+                    embedded.dir());
         } else {
             this.embedded = null;
             log.info("Using the Redis at {} (SLUICE_REDIS_URL)", redacted(url));
         }
         this.redisUrl = url;
-        this.redisClient = RedisClient.create(url);
-        this.redis = redisClient.connect();
-        this.rawStore = DemoStores.create(url, settings.storeKeyPrefix(), dataDir);
-        log.info("Dead letters go to the Redis streams {}:dlq:{<subscriber>}", settings.storeKeyPrefix());
-        this.store = listener == OutcomeListener.NONE ? rawStore : new ObservedDeadLetterStore(rawStore, listener);
-        this.downstream = Downstream.start(chaos, settings.emailFailureRate());
-        this.downstreamClient = new DownstreamClient(downstream.baseUrl());
-        this.alerts = new Alerts(settings.webhookUrl(), settings.quietAlerts());
-        this.bus = EventBus.builder()
-                .deadLetterStore(store)
-                .instance("sluice-demo")
-                .build();
-        this.recentFailures = new RecentFailures(bus);
-        this.subscribers = Subscribers.subscribe(bus, settings, downstreamClient, alerts, listener);
-        BusMetrics.of(bus).bindTo(registry);
-        PolicyMetrics.of(subscribers.policies()).bindTo(registry);
-        if (rawStore instanceof MeterBinder binder) {
-            binder.bindTo(registry);
+        try {
+            this.redisClient = RedisClient.create(url);
+            this.redis = redisClient.connect();
+            this.rawStore = DemoStores.create(url, settings.storeKeyPrefix(), dataDir);
+            log.info("Dead letters go to the Redis streams {}:dlq:{<subscriber>}", settings.storeKeyPrefix());
+            this.store = listener == OutcomeListener.NONE ? rawStore : new ObservedDeadLetterStore(rawStore, listener);
+            this.downstream = Downstream.start(chaos, settings.emailFailureRate());
+            this.downstreamClient = new DownstreamClient(downstream.baseUrl());
+            this.alerts = new Alerts(settings.webhookUrl(), settings.quietAlerts());
+            this.bus = EventBus.builder()
+                    .deadLetterStore(store)
+                    .instance("sluice-demo")
+                    .build();
+            this.recentFailures = new RecentFailures(bus);
+            this.subscribers = Subscribers.subscribe(bus, settings, downstreamClient, alerts, listener);
+            BusMetrics.of(bus).bindTo(registry);
+            PolicyMetrics.of(subscribers.policies()).bindTo(registry);
+            if (rawStore instanceof MeterBinder binder) {
+                binder.bindTo(registry);
+            }
+            this.server = DemoServer.start(this, settings.host(), settings.port());
+        } catch (RuntimeException | Error e) {
+            // the embedded redis-server is a process of its own: it must not outlive a demo that failed to start
+            stopEmbedded();
+            throw e;
         }
-        this.server = DemoServer.start(this, settings.host(), settings.port());
         log.info(
                 "Downstream inventory/mail service on {}; alerts go to {}",
                 downstream.baseUrl(),
@@ -107,26 +115,36 @@ final class DemoRuntime implements AutoCloseable {
         log.info(
                 "Stopping: HTTP first, then the bus drains its inboxes (up to {}; the rest become SHUTDOWN letters)",
                 CLOSE_TIMEOUT);
-        server.close();
-        // close() runs on main or the JVM's shutdown hook, never on a Reactor or Netty thread: waiting is the point
-        bus.close(CLOSE_TIMEOUT).block(CLOSE_TIMEOUT.plusSeconds(5));
-        recentFailures.close();
-        downstreamClient.close();
-        downstream.close();
-        if (rawStore instanceof AutoCloseable closeable) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                log.warn("Could not close the dead-letter store", e);
+        try {
+            server.close();
+            // close() runs on main or the JVM's shutdown hook, never on a Reactor or Netty thread: waiting is the point
+            bus.close(CLOSE_TIMEOUT).block(CLOSE_TIMEOUT.plusSeconds(5));
+            recentFailures.close();
+            downstreamClient.close();
+            downstream.close();
+            if (rawStore instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    log.warn("Could not close the dead-letter store", e);
+                }
             }
+            redis.close();
+            redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        } finally {
+            // whatever failed above, the redis-server process must not outlive the demo
+            stopEmbedded();
         }
-        redis.close();
-        redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    /** Stop the embedded Redis, if this runtime uses one (last: the store may flush to it while closing). */
+    private void stopEmbedded() {
         if (embedded != null) {
             try {
                 embedded.close();
+                log.info("Stopped the embedded Redis (pid {})", embedded.pid());
             } catch (IOException e) {
-                log.warn("Could not stop the embedded Redis", e);
+                log.warn("Could not stop the embedded Redis (pid {})", embedded.pid(), e);
             }
         }
     }
