@@ -39,13 +39,15 @@ import redis.embedded.core.ExecutableProvider;
  * in {@value #RECORD} in the directory, and the next start on that directory decides:
  *
  * <ul>
- *   <li><b>adopt</b> the recorded server if it is alive, answers on the recorded port with the recorded pid, and its
- *       {@code CONFIG GET dir} is this directory;
- *   <li><b>stop</b> it (SIGTERM, then SIGKILL) if it is a redis-server that is ours but not adoptable: it answers on the
- *       recorded port with the recorded pid (its {@code dir} changed), or its working directory is this one (Linux
- *       {@code /proc}; Redis works in its {@code dir}) while it does not answer;
- *   <li><b>leave alone</b> a process that is not a redis-server, or a redis-server working elsewhere (the pid was
- *       reused), and start a new server on the same files;
+ *   <li>a recorded server is <em>ours</em> if it is a live redis-server working in this directory (Redis works in its
+ *       {@code dir}): its working directory as Linux {@code /proc} shows it, or elsewhere the {@code dir} it reports
+ *       on the recorded port with the recorded pid;
+ *   <li><b>adopt</b> it if it is ours, answers on the recorded port with the recorded pid, and its {@code CONFIG GET
+ *       dir} is this directory;
+ *   <li><b>stop</b> it (SIGTERM, then SIGKILL) if it is ours but not adoptable (it does not answer, say), then start a
+ *       new server on the same files;
+ *   <li><b>leave alone</b> a process that is gone, is not a redis-server, or is a redis-server working elsewhere (the
+ *       pid was reused), and start a new server;
  *   <li><b>refuse</b> to start if the recorded pid is a redis-server that does not answer and whose working directory
  *       cannot be read (not Linux): it may still be writing these files, and it may not be ours to kill.
  * </ul>
@@ -161,16 +163,39 @@ final class EmbeddedRedis implements AutoCloseable {
         }
         long pid = record[0];
         int port = (int) record[1];
-        Optional<ProcessHandle> process =
-                ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(EmbeddedRedis::isRedisServer);
+        Optional<ProcessHandle> alive = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> process = alive.filter(EmbeddedRedis::isRedisServer);
         if (process.isEmpty()) {
-            log.info("The embedded Redis recorded in {} (pid {}) is gone; starting a new one on its files", dir, pid);
+            log.info(
+                    "The embedded Redis recorded in {} (pid {}) is gone{}; starting a new one on its files",
+                    dir,
+                    pid,
+                    alive.isPresent() ? " (that pid is now another program's: left alone)" : "");
             Files.delete(recordFile);
             return null;
         }
         Identity answer = identify(probe, port);
-        boolean recordedAnswers = answer != null && answer.pid() == pid;
-        if (recordedAnswers && dir.equals(answer.dir()) && keepPersistence(probe, port)) {
+        boolean answersAsRecorded = answer != null && answer.pid() == pid;
+        // ours means working in this directory (Redis works in its dir): /proc says so, else the server itself
+        Optional<Path> workingDir = workingDirectory(pid);
+        if (workingDir.isEmpty() && answer != null && answersAsRecorded) {
+            workingDir = Optional.of(answer.dir());
+        }
+        if (workingDir.isEmpty()) {
+            throw new IOException("The redis-server with pid " + pid + " recorded in " + recordFile
+                    + " is running but does not answer on port " + port + ", and this system cannot tell whether it "
+                    + "works in " + dir + ": stop it (or, if it is not the demo's, delete " + recordFile + ")");
+        }
+        if (!workingDir.get().equals(dir)) {
+            log.info(
+                    "pid {} recorded in {} is a redis-server working in {}, not this directory's: leaving it alone",
+                    pid,
+                    dir,
+                    workingDir.get());
+            Files.delete(recordFile);
+            return null;
+        }
+        if (answer != null && answersAsRecorded && dir.equals(answer.dir()) && keepPersistence(probe, port)) {
             log.info(
                     "Adopted the embedded Redis (pid {}, port {}) that a demo killed before it could stop it left "
                             + "running on {}; it is stopped when this demo stops",
@@ -179,31 +204,16 @@ final class EmbeddedRedis implements AutoCloseable {
                     dir);
             return new EmbeddedRedis(dir, process.get(), port, true, lockFile, lock);
         }
-        Optional<Path> workingDir = workingDirectory(pid);
-        if (recordedAnswers || workingDir.map(dir::equals).orElse(false)) {
-            log.warn(
-                    "Stopping the embedded Redis (pid {}) recorded in {}: it {}; starting a new one on its files",
-                    pid,
-                    dir,
-                    answer == null || !recordedAnswers
-                            ? "does not answer on port " + port
-                            : dir.equals(answer.dir()) ? "cannot keep an AOF" : "works in " + answer.dir() + " now");
-            stop(process.get());
-            Files.delete(recordFile);
-            return null;
-        }
-        if (workingDir.isPresent()) {
-            log.info(
-                    "pid {} recorded in {} is now a redis-server in {}, not ours: leaving it alone",
-                    pid,
-                    dir,
-                    workingDir);
-            Files.delete(recordFile);
-            return null;
-        }
-        throw new IOException("The redis-server with pid " + pid + " recorded in " + recordFile
-                + " is running but does not answer on port " + port + ", and this system cannot tell whether it "
-                + "works in " + dir + ": stop it (or, if it is not the demo's, delete " + recordFile + ")");
+        log.warn(
+                "Stopping the embedded Redis (pid {}) working in {}: it {}; starting a new one on its files",
+                pid,
+                dir,
+                answer == null || !answersAsRecorded
+                        ? "does not answer on its recorded port " + port
+                        : dir.equals(answer.dir()) ? "cannot keep an AOF" : "reports its dir as " + answer.dir());
+        stop(process.get());
+        Files.delete(recordFile);
+        return null;
     }
 
     private static EmbeddedRedis launch(Path dir, RedisClient probe, FileChannel lockFile, FileLock lock)
