@@ -76,6 +76,7 @@ final class Scenario {
             log.info("Scenario: {} orders at {}/s; watch {}/status", params.events(), params.rate(), runtime.baseUrl());
             Disposable progress = params.progress() ? progress() : () -> {};
             try {
+                purgeEarlierRuns(runtime);
                 warmUp(runtime);
                 long start = System.nanoTime();
                 publish(runtime);
@@ -91,6 +92,20 @@ final class Scenario {
             } finally {
                 progress.dispose();
             }
+        }
+    }
+
+    /**
+     * Delete the letters an earlier run left under the scenario's key prefix (the embedded Redis keeps its data now),
+     * so the report counts this run's letters only.
+     */
+    private static void purgeEarlierRuns(DemoRuntime runtime) {
+        Long purged = Flux.fromIterable(Subscribers.ORDER_SUBSCRIBERS)
+                .concatMap(runtime.store::purge)
+                .reduce(0L, Long::sum)
+                .block(Duration.ofSeconds(60)); // on run()'s thread (main)
+        if (purged != null && purged > 0) {
+            log.info("Scenario: deleted {} dead letters left by an earlier run", purged);
         }
     }
 
