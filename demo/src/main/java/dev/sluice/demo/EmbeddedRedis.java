@@ -316,18 +316,18 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     private static @Nullable String infoField(String info, String name) {
-        for (String line : info.split("\r?\n")) {
-            if (line.startsWith(name + ":")) {
-                return line.substring(name.length() + 1).trim();
-            }
-        }
-        return null;
+        return info.lines()
+                .filter(line -> line.startsWith(name + ":"))
+                .map(line -> line.substring(name.length() + 1).trim())
+                .findFirst()
+                .orElse(null);
     }
 
     private static boolean isRedisServer(ProcessHandle process) {
         return process.info()
                 .command()
-                .map(command -> Path.of(command).getFileName().toString().startsWith("redis-server"))
+                .map(command -> Path.of(command).getFileName())
+                .map(name -> name.toString().startsWith("redis-server"))
                 .orElse(false);
     }
 

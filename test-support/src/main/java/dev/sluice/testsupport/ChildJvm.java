@@ -331,7 +331,10 @@ public final class ChildJvm implements AutoCloseable {
                 }
             });
             try {
-                Files.createDirectories(log.toAbsolutePath().getParent());
+                Path parent = log.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
                 return new ChildJvm(builder.start(), simpleName, log);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start a child JVM running " + mainClass, e);
