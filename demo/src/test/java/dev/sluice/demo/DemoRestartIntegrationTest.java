@@ -1,6 +1,7 @@
 package dev.sluice.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.testsupport.ChildJvm;
@@ -8,7 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +45,7 @@ class DemoRestartIntegrationTest {
     @BeforeAll
     static void embeddedRedisRunsInItsDirectory() {
         // the leak checks read a process's working directory from /proc (Redis works in its dir)
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux /proc");
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux /proc");
     }
 
     @Test
@@ -139,7 +142,7 @@ class DemoRestartIntegrationTest {
     private static Set<String> publishBounces(int port, String run) {
         Set<String> orderIds = IntStream.range(0, ORDERS)
                 .mapToObj(i -> "o-" + run + "-" + i)
-                .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+                .collect(Collectors.toCollection(LinkedHashSet::new));
         for (String id : orderIds) {
             String order = "{\"orderId\":\"" + id + "\",\"customerEmail\":\"nobody" + Downstream.HOPELESS_DOMAIN
                     + "\",\"sku\":\"SKU-1\",\"quantity\":1}";
@@ -158,7 +161,7 @@ class DemoRestartIntegrationTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             Map<String, String> letters = new LinkedHashMap<>();
-            Set<String> mailed = new java.util.HashSet<>();
+            Set<String> mailed = new HashSet<>();
             for (String parked : List.of("false", "true")) {
                 JsonNode list = json(HttpReply.call(port, "GET", "/dead-letters?limit=1000&parked=" + parked)
                         .body());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.sluice.testsupport.RedisExtension;
 import dev.sluice.testsupport.TestRedis;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
@@ -127,7 +128,7 @@ class EmbeddedRedisIntegrationTest {
     }
 
     private static StatefulRedisConnection<String, String> connect(EmbeddedRedis redis) {
-        return client.connect(io.lettuce.core.RedisURI.create(redis.url()));
+        return client.connect(RedisURI.create(redis.url()));
     }
 
     private static int freePort() throws IOException {

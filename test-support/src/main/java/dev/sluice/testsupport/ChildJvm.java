@@ -1,5 +1,6 @@
 package dev.sluice.testsupport;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -341,8 +342,8 @@ public final class ChildJvm implements AutoCloseable {
             }
         }
 
-        private static java.io.File nullFile() {
-            return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+        private static File nullFile() {
+            return new File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
         }
     }
 }
