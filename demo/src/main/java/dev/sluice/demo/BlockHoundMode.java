@@ -1,10 +1,14 @@
 package dev.sluice.demo;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,21 +40,18 @@ final class BlockHoundMode {
      *
      * @return the child's exit code, or -1 if no relaunch was needed
      */
-    static int relaunchIfNeeded(String[] args) throws java.io.IOException, InterruptedException {
-        boolean asked = java.util.Arrays.asList(args).contains("--blockhound");
-        if (!asked
-                || java.lang.management.ManagementFactory.getRuntimeMXBean()
-                        .getInputArguments()
-                        .contains(JVM_FLAG)) {
+    static int relaunchIfNeeded(String[] args) throws IOException, InterruptedException {
+        boolean asked = Arrays.asList(args).contains("--blockhound");
+        if (!asked || ManagementFactory.getRuntimeMXBean().getInputArguments().contains(JVM_FLAG)) {
             return -1;
         }
         String javaBinary = ProcessHandle.current()
                 .info()
                 .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
-                javaBinary, JVM_FLAG, "-cp", System.getProperty("java.class.path"), DemoMain.class.getName()));
-        command.addAll(java.util.Arrays.asList(args));
+        List<String> command = new ArrayList<>(
+                List.of(javaBinary, JVM_FLAG, "-cp", System.getProperty("java.class.path"), DemoMain.class.getName()));
+        command.addAll(Arrays.asList(args));
         log.info("--blockhound: restarting in a JVM with {} (BlockHound needs it on JDK 13+)", JVM_FLAG);
         Process child = new ProcessBuilder(command).inheritIO().start();
         Runtime.getRuntime()
@@ -58,7 +59,7 @@ final class BlockHoundMode {
                         () -> {
                             child.destroy();
                             try {
-                                child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                                child.waitFor(30, TimeUnit.SECONDS);
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             }

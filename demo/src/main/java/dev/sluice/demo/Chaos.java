@@ -1,11 +1,10 @@
 package dev.sluice.demo;
 
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the in-process downstream service does wrong right now, changed at run time by {@code POST /chaos} and by the
- * scenario. Thread-safe: one immutable {@link Settings} behind an atomic reference.
+ * scenario. Thread-safe: one immutable {@link Settings} in a volatile field.
  */
 final class Chaos {
 
@@ -38,13 +37,13 @@ final class Chaos {
         }
     }
 
-    private final AtomicReference<Settings> settings = new AtomicReference<>(Settings.CALM);
+    private volatile Settings settings = Settings.CALM; // read by every downstream call, set by POST /chaos
 
     Settings get() {
-        return settings.get();
+        return settings;
     }
 
     void set(Settings next) {
-        settings.set(next);
+        settings = next;
     }
 }

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -81,7 +82,7 @@ final class Downstream implements AutoCloseable {
                 }));
     }
 
-    private Mono<Void> chaos(HttpServerResponse response, java.util.function.Supplier<Mono<Void>> healthy) {
+    private Mono<Void> chaos(HttpServerResponse response, Supplier<Mono<Void>> healthy) {
         Chaos.Settings now = chaos.get();
         Mono<Void> answer = Mono.defer(() -> {
             if (now.outage()) {

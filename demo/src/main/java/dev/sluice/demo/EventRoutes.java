@@ -1,10 +1,12 @@
 package dev.sluice.demo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.bus.BusClosedException;
 import dev.sluice.bus.EventBus;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.InvalidEventException;
+import dev.sluice.bus.PublishReceipt;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.Map;
 import reactor.core.publisher.Mono;
@@ -45,7 +47,7 @@ final class EventRoutes {
                                 .put("subscribers", receipt.routed())));
     }
 
-    private <T> Mono<dev.sluice.bus.PublishReceipt> publish(EventType<T> type, JsonNode json) {
+    private <T> Mono<PublishReceipt> publish(EventType<T> type, JsonNode json) {
         if (!json.isObject()) {
             return Mono.error(
                     Problem.badRequest("the body must be a JSON object").raise());
@@ -53,10 +55,8 @@ final class EventRoutes {
         T payload;
         try {
             payload = Json.MAPPER.treeToValue(json, type.payloadType());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-            String message = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                    ? j.getOriginalMessage()
-                    : e.getMessage();
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             return Mono.error(Problem.badRequest("not a valid " + type.name() + " payload: " + message)
                     .raise());
         }

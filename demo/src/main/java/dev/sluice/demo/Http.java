@@ -1,17 +1,20 @@
 package dev.sluice.demo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -43,7 +46,7 @@ final class Http {
         }
         AtomicLong size = new AtomicLong();
         return request.receive()
-                .<byte[]>handle((ByteBuf buf, reactor.core.publisher.SynchronousSink<byte[]> sink) -> {
+                .<byte[]>handle((ByteBuf buf, SynchronousSink<byte[]> sink) -> {
                     if (size.addAndGet(buf.readableBytes()) > MAX_BODY_BYTES) {
                         sink.error(tooLarge().raise());
                         return;
@@ -61,7 +64,7 @@ final class Http {
                     }
                     try {
                         return Json.MAPPER.readTree(bytes);
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         throw Problem.badRequest("malformed JSON: " + firstLine(e))
                                 .raise();
                     }
@@ -134,9 +137,7 @@ final class Http {
     }
 
     private static String firstLine(Exception e) {
-        String message = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                ? j.getOriginalMessage()
-                : e.getMessage();
+        String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
         return message == null
                 ? e.getClass().getSimpleName()
                 : message.lines().findFirst().orElse(message);

@@ -1,7 +1,10 @@
 package dev.sluice.demo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.sluice.bus.Event;
 import dev.sluice.policy.Failure;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Mono;
@@ -23,11 +26,11 @@ final class Inventory {
     Mono<Void> reserve(Event<Order> event) {
         String sku = String.valueOf(event.payload().sku());
         return downstream
-                .get("/stock/" + java.net.URLEncoder.encode(sku, java.nio.charset.StandardCharsets.UTF_8))
+                .get("/stock/" + URLEncoder.encode(sku, StandardCharsets.UTF_8))
                 .map(body -> {
                     try {
                         return Json.MAPPER.readTree(body).path("available").asInt();
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    } catch (JsonProcessingException e) {
                         throw new IllegalStateException("inventory answered no JSON: " + e.getOriginalMessage());
                     }
                 })

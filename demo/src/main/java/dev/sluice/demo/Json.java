@@ -1,5 +1,6 @@
 package dev.sluice.demo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,7 @@ final class Json {
         if (payload instanceof String text) {
             try {
                 return MAPPER.readTree(text);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 return MAPPER.getNodeFactory().textNode(text);
             }
         }
@@ -44,7 +45,7 @@ final class Json {
     static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(
                     "cannot write JSON for " + value.getClass().getName(), e);
         }

@@ -25,28 +25,25 @@ public record Order(@Nullable String orderId, @Nullable String customerEmail, @N
 
     /** Return what is wrong with {@code order}, or null if it is valid. */
     static @Nullable String violation(Order order) {
-        if (blank(order.orderId)) {
+        String orderId = order.orderId;
+        String sku = order.sku;
+        String customerEmail = order.customerEmail;
+        if (orderId == null || orderId.isBlank()) {
             return "orderId is required";
         }
-        if (blank(order.sku)) {
+        if (sku == null || sku.isBlank()) {
             return "sku is required";
         }
-        if (order.customerEmail == null || !EMAIL.matcher(order.customerEmail).matches()) {
-            return "customerEmail must be an e-mail address, but was " + quoted(order.customerEmail);
+        if (customerEmail == null || !EMAIL.matcher(customerEmail).matches()) {
+            return "customerEmail must be an e-mail address, but was " + quoted(customerEmail);
         }
-        if (order.orderId.length() > MAX_FIELD
-                || order.sku.length() > MAX_FIELD
-                || order.customerEmail.length() > MAX_FIELD) {
+        if (orderId.length() > MAX_FIELD || sku.length() > MAX_FIELD || customerEmail.length() > MAX_FIELD) {
             return "orderId, sku and customerEmail must be at most " + MAX_FIELD + " characters";
         }
         if (order.quantity < 1 || order.quantity > 1000) {
             return "quantity must be in 1..1000, but was " + order.quantity;
         }
         return null;
-    }
-
-    private static boolean blank(@Nullable String value) {
-        return value == null || value.isBlank();
     }
 
     private static String quoted(@Nullable String value) {

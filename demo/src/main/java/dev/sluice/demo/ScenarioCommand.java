@@ -1,5 +1,6 @@
 package dev.sluice.demo;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,9 +10,11 @@ import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code scenario}: run the scripted story (steady → outage → recovery) against a freshly started demo, print the
@@ -64,8 +67,7 @@ final class ScenarioCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (events < 10 || rate < 1) {
-            throw new picocli.CommandLine.ParameterException(
-                    new picocli.CommandLine(this), "--events must be >= 10 and --rate >= 1");
+            throw new ParameterException(new CommandLine(this), "--events must be >= 10 and --rate >= 1");
         }
         if (options.blockhound) {
             BlockHoundMode.install();
@@ -81,7 +83,7 @@ final class ScenarioCommand implements Callable<Integer> {
         ScenarioReport result = new Scenario(settings, params).run();
         System.out.println(result.table());
         if (report != null) {
-            java.nio.file.Files.writeString(report, result.json().toPrettyString());
+            Files.writeString(report, result.json().toPrettyString());
             log.info("Report written to {}", report.toAbsolutePath());
         }
         if (!result.passed()) {

@@ -14,8 +14,11 @@ import dev.sluice.policy.RetrySettings;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -45,7 +48,7 @@ final class Subscribers {
     static final int INVENTORY_INBOX = 1024, EMAIL_INBOX = 1024, ANALYTICS_INBOX = 64, ALERTS_INBOX = 256;
     private final ResiliencePolicy inventoryPolicy, emailPolicy, analyticsPolicy, alertsPolicy;
     private final ConcurrentLinkedQueue<String> breakerTransitions = new ConcurrentLinkedQueue<>();
-    private final Map<String, SubscriberHandle> handles = new java.util.LinkedHashMap<>();
+    private final Map<String, SubscriberHandle> handles = new LinkedHashMap<>();
 
     private Subscribers(DemoSettings settings) {
         this.inventoryPolicy = ResiliencePolicy.builder(INVENTORY)
@@ -80,7 +83,7 @@ final class Subscribers {
                 .timeout(Duration.ofSeconds(2))
                 .retry(2)
                 .build();
-        CircuitBreaker breaker = java.util.Objects.requireNonNull(inventoryPolicy.circuitBreaker());
+        CircuitBreaker breaker = Objects.requireNonNull(inventoryPolicy.circuitBreaker());
         breaker.getEventPublisher()
                 .onStateTransition(e -> breakerTransitions.add(e.getStateTransition()
                                 .getFromState() + "->" + e.getStateTransition().getToState()));
@@ -151,7 +154,7 @@ final class Subscribers {
 
     /** Return every subscriber's handle by name, in subscription order. */
     Map<String, SubscriberHandle> handles() {
-        return java.util.Collections.unmodifiableMap(handles);
+        return Collections.unmodifiableMap(handles);
     }
 
     /** Return the policies, for {@code PolicyMetrics}. */
