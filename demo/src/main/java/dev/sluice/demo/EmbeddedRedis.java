@@ -20,9 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -67,7 +65,6 @@ final class EmbeddedRedis implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedRedis.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final int LAUNCH_ATTEMPTS = 3;
 
@@ -146,7 +143,7 @@ final class EmbeddedRedis implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            stop(server);
+            RedisProcesses.stop(server);
             Files.deleteIfExists(dir.resolve(RECORD));
         } finally {
             lock.release();
@@ -164,7 +161,7 @@ final class EmbeddedRedis implements AutoCloseable {
         long pid = record[0];
         int port = (int) record[1];
         Optional<ProcessHandle> alive = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        Optional<ProcessHandle> process = alive.filter(EmbeddedRedis::isRedisServer);
+        Optional<ProcessHandle> process = alive.filter(RedisProcesses::isRedisServer);
         if (process.isEmpty()) {
             log.info(
                     "The embedded Redis recorded in {} (pid {}) is gone{}; starting a new one on its files",
@@ -177,7 +174,7 @@ final class EmbeddedRedis implements AutoCloseable {
         Identity answer = identify(probe, port);
         boolean answersAsRecorded = answer != null && answer.pid() == pid;
         // ours means working in this directory (Redis works in its dir): /proc says so, else the server itself
-        Optional<Path> workingDir = workingDirectory(pid);
+        Optional<Path> workingDir = RedisProcesses.workingDirectory(pid);
         if (workingDir.isEmpty() && answer != null && answersAsRecorded) {
             workingDir = Optional.of(answer.dir());
         }
@@ -211,7 +208,7 @@ final class EmbeddedRedis implements AutoCloseable {
                 answer == null || !answersAsRecorded
                         ? "does not answer on its recorded port " + port
                         : dir.equals(answer.dir()) ? "cannot keep an AOF" : "reports its dir as " + answer.dir());
-        stop(process.get());
+        RedisProcesses.stop(process.get());
         Files.delete(recordFile);
         return null;
     }
@@ -248,7 +245,7 @@ final class EmbeddedRedis implements AutoCloseable {
             try {
                 awaitReady(probe, process, port, dir.resolve(LOG));
             } catch (IOException e) {
-                stop(process.toHandle());
+                RedisProcesses.stop(process.toHandle());
                 failure.addSuppressed(e);
                 continue;
             }
@@ -321,53 +318,6 @@ final class EmbeddedRedis implements AutoCloseable {
                 .map(line -> line.substring(name.length() + 1).trim())
                 .findFirst()
                 .orElse(null);
-    }
-
-    private static boolean isRedisServer(ProcessHandle process) {
-        return process.info()
-                .command()
-                .map(command -> Path.of(command).getFileName())
-                .map(name -> name.toString().startsWith("redis-server"))
-                .orElse(false);
-    }
-
-    /** Return the working directory of {@code pid} where the system shows it ({@code /proc} on Linux). */
-    private static Optional<Path> workingDirectory(long pid) {
-        try {
-            return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")));
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** SIGTERM, wait up to 10 s, then SIGKILL; blocks the calling thread (main or the shutdown hook). */
-    private static void stop(ProcessHandle process) throws IOException {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        if (awaitExit(process, STOP_TIMEOUT)) {
-            return;
-        }
-        log.warn("redis-server (pid {}) did not stop within {} of SIGTERM: killing it", process.pid(), STOP_TIMEOUT);
-        process.destroyForcibly();
-        if (!awaitExit(process, STOP_TIMEOUT)) {
-            throw new IOException("redis-server (pid " + process.pid() + ") is still running after SIGKILL");
-        }
-    }
-
-    private static boolean awaitExit(ProcessHandle process, Duration timeout) throws IOException {
-        try {
-            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            throw new IOException("could not wait for redis-server (pid " + process.pid() + ")", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while stopping redis-server (pid " + process.pid() + ")", e);
-        }
     }
 
     /** Return {@code {pid, port}}, or null if there is no record or it is unreadable (then it is deleted). */
