@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -60,8 +61,12 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
     private final @Nullable Object @Nullable [] ring;
     private final int mask;
     private final @Nullable Queue<T> linked;
-    private final Queue<Waiter> waiters =
-            Queues.<Waiter>unboundedMultiproducer().get();
+    // Multi-consumer: wake() polls it from the drainer, from parking publishers, from close() and from takeRemaining(),
+    // at once. Reactor's unboundedMultiproducer() queue is single-consumer: concurrent polls corrupt it (it returns
+    // null
+    // from then on) and parked publishes are never woken. Only full inboxes park waiters, so the hot path just polls an
+    // empty queue.
+    private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final int capacity;
     private final BooleanSupplier gate;
 
