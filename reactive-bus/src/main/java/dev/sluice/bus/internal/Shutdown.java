@@ -5,14 +5,16 @@ import dev.sluice.bus.Event;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * A subscriber's shutdown (docs/DESIGN.md promise 7), for dispose ({@code UNSUBSCRIBED}: take nothing more, let
@@ -23,7 +25,7 @@ import reactor.core.publisher.Sinks;
 final class Shutdown<T> {
 
     private static final Logger log = LoggerFactory.getLogger(Shutdown.class);
-    /** How often shutdown looks whether handlers and late publishes have settled. */
+    /** How often shutdown looks whether handlers and late publishes have settled and whether the grace is over. */
     private static final Duration POLL = Duration.ofMillis(5);
 
     private final SubscriberWorker<T> worker;
@@ -81,15 +83,14 @@ final class Shutdown<T> {
             worker.gate.stop();
         }
         var scheduler = worker.bus.scheduler();
+        // The grace ends when a poll sees the clock past the deadline, not on one timer signal: with a hanging handler
+        // a settled.timeout(grace) sometimes never fired, and dispose hung for ever (see SubscribeDisposeRaceTest).
+        long deadline = deadline(scheduler.now(TimeUnit.MILLISECONDS), grace);
+        BooleanSupplier graceOver = () -> scheduler.now(TimeUnit.MILLISECONDS) >= deadline;
         Mono<Void> settled = stopTaking
-                ? Flux.interval(POLL, scheduler)
-                        .filter(tick -> worker.reader.handling() == 0)
-                        .next()
-                        .then()
-                : worker.reader.finished();
-        settled.timeout(grace, scheduler)
-                .onErrorResume(TimeoutException.class, late -> Mono.empty())
-                .then(onDrainer(() -> {
+                ? poll(scheduler, () -> worker.reader.handling() == 0 || graceOver.getAsBoolean())
+                : worker.reader.finished().or(poll(scheduler, graceOver));
+        settled.then(onDrainer(() -> {
                     // on the drainer, so no drain loop is half-way through handing an event to the worker
                     worker.gate.stop();
                     halted = true;
@@ -114,6 +115,21 @@ final class Shutdown<T> {
                     terminated.tryEmitEmpty();
                 })
                 .subscribe(null, error -> log.error("Subscriber '{}' failed to shut down", worker.name(), error));
+    }
+
+    private static Mono<Void> poll(Scheduler scheduler, BooleanSupplier done) {
+        return Flux.interval(POLL, scheduler)
+                .filter(tick -> done.getAsBoolean())
+                .next()
+                .then();
+    }
+
+    private static long deadline(long nowMillis, Duration grace) {
+        try {
+            return Math.addExact(nowMillis, grace.toMillis());
+        } catch (ArithmeticException forever) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private Mono<List<Event<T>>> onDrainer(Supplier<List<Event<T>>> action) {
