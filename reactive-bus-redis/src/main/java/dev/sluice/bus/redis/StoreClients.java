@@ -1,5 +1,6 @@
 package dev.sluice.bus.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -29,17 +30,8 @@ final class StoreClients {
     static RedisConnection standalone(StoreSettings settings, @Nullable ClientResources resources, RedisURI uri) {
         On on = On.of(resources);
         RedisClient client = RedisClient.create(on.resources());
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(settings.requestQueueSize)
-                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout))
-                .socketOptions(SocketOptions.builder()
-                        .connectTimeout(settings.commandTimeout)
-                        .build())
-                .build());
-        Mono<Void> shutdown = Mono.defer(() -> Mono.fromCompletionStage(client.shutdownAsync(0, 2, TimeUnit.SECONDS)));
-        return RedisConnection.standalone(client, uri, shutdown.then(on.release()));
+        client.setOptions(safe(ClientOptions.builder(), settings).build());
+        return RedisConnection.standalone(client, uri, shutdown(client).then(on.release()));
     }
 
     /** Return a connection to {@code uri} on the application's {@code client}, which the store does not shut down. */
@@ -52,19 +44,10 @@ final class StoreClients {
     static RedisConnection cluster(StoreSettings settings, @Nullable ClientResources resources, List<RedisURI> seeds) {
         On on = On.of(resources);
         RedisClusterClient client = RedisClusterClient.create(on.resources(), seeds);
-        client.setOptions(ClusterClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(settings.requestQueueSize)
-                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout))
-                .socketOptions(SocketOptions.builder()
-                        .connectTimeout(settings.commandTimeout)
-                        .build())
-                // topology refresh stays at Lettuce 7's defaults: every adaptive trigger (redirects, lost nodes,
-                // uncovered slots) is on, so failover and resharding are followed
-                .build());
-        Mono<Void> shutdown = Mono.defer(() -> Mono.fromCompletionStage(client.shutdownAsync(0, 2, TimeUnit.SECONDS)));
-        return RedisConnection.cluster(client, describe(seeds), shutdown.then(on.release()));
+        // topology refresh stays at Lettuce 7's defaults: every adaptive trigger (redirects, lost nodes, uncovered
+        // slots) is on, so failover and resharding are followed
+        client.setOptions(safe(ClusterClientOptions.builder(), settings).build());
+        return RedisConnection.cluster(client, describe(seeds), shutdown(client).then(on.release()));
     }
 
     /** Return a connection on the application's Cluster {@code client}, which the store does not shut down. */
@@ -84,6 +67,26 @@ final class StoreClients {
             throw new IllegalArgumentException("seeds must name at least one Cluster node, but was empty");
         }
         return List.copyOf(nodes);
+    }
+
+    /**
+     * Set on {@code builder} what every client the store creates needs (docs/DESIGN.md promise 9): reconnect, reject
+     * commands while disconnected, a bounded request queue, command and connect timeouts.
+     */
+    private static <B extends ClientOptions.Builder> B safe(B builder, StoreSettings settings) {
+        builder.autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(settings.requestQueueSize)
+                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout))
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(settings.commandTimeout)
+                        .build());
+        return builder;
+    }
+
+    /** Shut the store's own {@code client} down when subscribed: no quiet period, at most 2 s. */
+    private static Mono<Void> shutdown(AbstractRedisClient client) {
+        return Mono.defer(() -> Mono.fromCompletionStage(client.shutdownAsync(0, 2, TimeUnit.SECONDS)));
     }
 
     private static String describe(List<RedisURI> seeds) {
