@@ -22,6 +22,11 @@ public enum DeadLetterReason {
     UNSUBSCRIBED,
     /** The payload could not be serialized for the store. */
     SERIALIZATION_FAILED,
-    /** The payload could not be deserialized on redrive. */
-    DESERIALIZATION_FAILED
+    /** The payload could not be deserialized on redrive, or (for a durable type) when its entry was read. */
+    DESERIALIZATION_FAILED,
+    /**
+     * A durable entry whose handling kept ending in no outcome (the process died under it) more often than the
+     * subscriber's delivery limit allows (docs/DESIGN.md, "Durable types").
+     */
+    DELIVERY_LIMIT
 }

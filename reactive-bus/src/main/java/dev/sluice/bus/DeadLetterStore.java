@@ -46,6 +46,18 @@ public interface DeadLetterStore {
     Mono<Void> write(DeadLetter letter, @Nullable Instant redriveAt);
 
     /**
+     * Store {@code letter} as {@link #write(DeadLetter, Instant)} does, but complete only once the store itself holds
+     * it, never on a local fallback such as a journal: the durable transport acknowledges an entry only after its
+     * letter is in the store (docs/DESIGN.md, "Durable types"), because an entry acknowledged on a journaled letter
+     * would die with the journal's machine. A store without a fallback needs no override.
+     *
+     * @return a {@code Mono} that completes when the store itself holds the letter, or signals the refusal
+     */
+    default Mono<Void> writeToStore(DeadLetter letter, @Nullable Instant redriveAt) {
+        return write(letter, redriveAt);
+    }
+
+    /**
      * Read one letter, live or parked.
      *
      * @return a {@code Mono} of the letter, or empty if the subscriber has no letter with that id

@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Names are {@code domain.action}: lowercase segments of letters, digits and hyphens separated by dots
  * ({@value #NAME_PATTERN}); names under {@code sluice.} are reserved for the bus's own system events. An optional key
  * extractor gives events published without an explicit key their key (for per-key ordering); an optional validator
- * returns a violation message for a bad payload, or null for a good one.
+ * returns a violation message for a bad payload, or null for a good one. A type is in-process unless made {@linkplain
+ * #durable() durable}; equality ignores durability, and a bus refuses two registrations of one name that differ in it.
  *
  * @param <T> the payload type
  */
@@ -27,16 +28,19 @@ public final class EventType<T> {
     private final Class<T> payloadType;
     private final @Nullable Function<? super T, @Nullable String> keyExtractor;
     private final @Nullable Function<? super T, @Nullable String> validator;
+    private final @Nullable Durability durability;
 
     private EventType(
             String name,
             Class<T> payloadType,
             @Nullable Function<? super T, @Nullable String> keyExtractor,
-            @Nullable Function<? super T, @Nullable String> validator) {
+            @Nullable Function<? super T, @Nullable String> validator,
+            @Nullable Durability durability) {
         this.name = name;
         this.payloadType = payloadType;
         this.keyExtractor = keyExtractor;
         this.validator = validator;
+        this.durability = durability;
     }
 
     /**
@@ -57,21 +61,43 @@ public final class EventType<T> {
             throw new IllegalArgumentException(
                     "event type names under 'sluice.' are reserved for system events, but was '" + name + "'");
         }
-        return new EventType<>(name, payloadType, null, null);
+        return new EventType<>(name, payloadType, null, null, null);
     }
 
     static <T> EventType<T> system(String name, Class<T> payloadType) {
-        return new EventType<>(name, payloadType, null, null);
+        return new EventType<>(name, payloadType, null, null, null); // system events stay in-process
     }
 
     /** Return a copy whose events take their key from {@code keyExtractor} when published without one. */
     public EventType<T> withKey(Function<? super T, @Nullable String> keyExtractor) {
-        return new EventType<>(name, payloadType, Objects.requireNonNull(keyExtractor, "keyExtractor"), validator);
+        return new EventType<>(
+                name, payloadType, Objects.requireNonNull(keyExtractor, "keyExtractor"), validator, durability);
     }
 
     /** Return a copy that validates payloads: {@code validator} returns a violation message, or null if valid. */
     public EventType<T> withValidator(Function<? super T, @Nullable String> validator) {
-        return new EventType<>(name, payloadType, keyExtractor, Objects.requireNonNull(validator, "validator"));
+        return new EventType<>(
+                name, payloadType, keyExtractor, Objects.requireNonNull(validator, "validator"), durability);
+    }
+
+    /**
+     * Return a durable copy with the default layout ({@link Durability#DEFAULT}): its events live on the bus's
+     * transport (Redis Streams), survive a process crash and are shared by every instance of a subscriber, delivered
+     * at least once (docs/DESIGN.md, "Durable types"). A bus needs a transport to register a durable type.
+     */
+    public EventType<T> durable() {
+        return durable(Durability.DEFAULT);
+    }
+
+    /** Return a durable copy laid out as {@code durability}; see {@link #durable()}. */
+    public EventType<T> durable(Durability durability) {
+        return new EventType<>(
+                name, payloadType, keyExtractor, validator, Objects.requireNonNull(durability, "durability"));
+    }
+
+    /** Return the durable layout, or null for an in-process type (the default). */
+    public @Nullable Durability durability() {
+        return durability;
     }
 
     /** Return the name. */

@@ -36,6 +36,11 @@ public abstract class ForwardingDeadLetterStore implements DeadLetterStore {
     }
 
     @Override
+    public Mono<Void> writeToStore(DeadLetter letter, @Nullable Instant redriveAt) {
+        return delegate.writeToStore(letter, redriveAt);
+    }
+
+    @Override
     public Mono<DeadLetter> get(String subscriber, String letterId) {
         return delegate.get(subscriber, letterId);
     }
