@@ -57,6 +57,7 @@ public class PolicyBenchmark {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(10);
+    private static final Duration HEDGE_DELAY = Duration.ofMillis(500);
     // boxed once: the subscriber tells the handler's value from the fallback's by identity, and nothing boxes per call
     private static final Integer VALUE = 42;
     private static final Integer FALLBACK_VALUE = -1;
@@ -92,6 +93,22 @@ public class PolicyBenchmark {
             .fallback(failure -> Mono.just(FALLBACK_VALUE))
             .build();
 
+    // the same policy with a hedge whose delay (500 ms) is never reached: its timer is armed only by the async methods
+    private final ResiliencePolicy hedgedPolicy = ResiliencePolicy.builder("bench-hedged")
+            .timeout(TIMEOUT)
+            .circuitBreaker(BREAKER_CONFIG)
+            .retry(RetrySettings.builder()
+                    .maxAttempts(3)
+                    .minBackoff(MIN_BACKOFF)
+                    .build())
+            .hedge(1, HEDGE_DELAY)
+            .fallback(failure -> Mono.just(FALLBACK_VALUE))
+            .build();
+
+    // the baseline a user would pick for a breaker alone: resilience4j-reactor's operator, its own breaker
+    private final CircuitBreakerOperator<Integer> breakerOnly =
+            CircuitBreakerOperator.of(CircuitBreaker.of("breaker-only", BREAKER_CONFIG));
+
     private final CountingSubscriber subscriber = new CountingSubscriber();
     private long invocations;
     private long missingSinks;
@@ -117,6 +134,26 @@ public class PolicyBenchmark {
         policy.apply(handler()).subscribe(subscriber);
     }
 
+    /**
+     * {@link #sluicePolicy()} with a hedge configured whose delay is never reached: the handler completes during
+     * subscribe, so no hedge timer is armed (target: at least 0.9 × {@code sluicePolicy}).
+     */
+    @Benchmark
+    public void sluicePolicyHedged() {
+        invocations++;
+        hedgedPolicy.apply(handler()).subscribe(subscriber);
+    }
+
+    /**
+     * Baseline a user would pick: the handler decorated by resilience4j-reactor's {@code CircuitBreakerOperator} alone
+     * (read {@code sluicePolicy} ÷ it: the whole chain against one operator; target at least 0.8).
+     */
+    @Benchmark
+    public void resilience4jBreakerOnly() {
+        invocations++;
+        handler().transform(breakerOnly).subscribe(subscriber);
+    }
+
     /** Baseline: the handler alone, completed after subscribe has returned. */
     @Benchmark
     public void bareMonoAsync() {
@@ -138,6 +175,17 @@ public class PolicyBenchmark {
     public void sluicePolicyAsync() {
         invocations++;
         policy.apply(asyncHandler()).subscribe(subscriber);
+        completeHandler();
+    }
+
+    /**
+     * {@link #sluicePolicyHedged()} with a handler completed after subscribe has returned: the timeout timer and the
+     * hedge's delay timer are armed, then cancelled; the hedge never starts.
+     */
+    @Benchmark
+    public void sluicePolicyHedgedAsync() {
+        invocations++;
+        hedgedPolicy.apply(asyncHandler()).subscribe(subscriber);
         completeHandler();
     }
 

@@ -21,6 +21,18 @@ public enum PolicyMeters {
     /** Attempts that timed out; tag {@code policy}. */
     TIMEOUTS(new MeterDoc(
             "sluice.policy.timeouts", "Attempts cancelled by the policy's timeout", "timeouts", List.of("policy"))),
+    /** Hedged attempts started beside a round's primary; tag {@code policy}. */
+    HEDGES(new MeterDoc(
+            "sluice.policy.hedges",
+            "Hedged attempts started beside a slow or retryably failed attempt",
+            "attempts",
+            List.of("policy"))),
+    /** Rounds won by a hedged attempt rather than the primary; tag {@code policy}. */
+    HEDGES_WON(new MeterDoc(
+            "sluice.policy.hedges.won",
+            "Hedged rounds whose outcome came from a hedged attempt rather than the primary",
+            "rounds",
+            List.of("policy"))),
     /** Policy events dropped for slow observers; tag {@code policy}. */
     EVENTS_DROPPED(new MeterDoc(
             "sluice.policy.events.dropped",

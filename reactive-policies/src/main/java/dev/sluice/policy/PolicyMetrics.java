@@ -67,6 +67,8 @@ public final class PolicyMetrics implements MeterBinder {
         callCounter(meters, name, "rejected", counters.rejected);
         counter(meters, PolicyMeters.RETRIES, name, counters.retries);
         counter(meters, PolicyMeters.TIMEOUTS, name, counters.timeouts);
+        counter(meters, PolicyMeters.HEDGES, name, counters.hedges);
+        counter(meters, PolicyMeters.HEDGES_WON, name, counters.hedgesWon);
         PolicyMeters.EVENTS_DROPPED
                 .doc()
                 .counter(policy, ResiliencePolicy::droppedEvents)

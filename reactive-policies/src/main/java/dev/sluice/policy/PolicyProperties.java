@@ -24,6 +24,8 @@ import java.util.function.UnaryOperator;
  * sluice.policies.inventory.retry.multiplier=2
  * sluice.policies.inventory.retry.jitter=0.5
  * sluice.policies.inventory.retry.backoff=exponential          (exponential | linear | fixed)
+ * sluice.policies.inventory.hedge.max-hedged-attempts=2        (1 to 10, beside the first attempt)
+ * sluice.policies.inventory.hedge.delay=150ms                  (0 starts them all at once)
  * sluice.policies.inventory.circuit-breaker.failure-rate-threshold=50        (percent)
  * sluice.policies.inventory.circuit-breaker.slow-call-rate-threshold=100     (percent)
  * sluice.policies.inventory.circuit-breaker.slow-call-duration-threshold=60s
@@ -97,6 +99,7 @@ public final class PolicyProperties {
     private static UnaryOperator<ResiliencePolicy.Builder> configurer(String name, Map<String, String> settings) {
         return builder -> {
             RetrySettings.Builder retry = null;
+            HedgeSettings.Builder hedge = null;
             CircuitBreakerConfig.Builder breaker = null;
             Integer limitForPeriod = null;
             Duration refreshPeriod = null;
@@ -112,6 +115,9 @@ public final class PolicyProperties {
                         if (e.getKey().startsWith("retry.")) {
                             retry = retry == null ? RetrySettings.builder() : retry;
                             retry(retry, e.getKey(), s);
+                        } else if (e.getKey().startsWith("hedge.")) {
+                            hedge = hedge == null ? HedgeSettings.builder() : hedge;
+                            hedge(hedge, e.getKey(), s);
                         } else if (e.getKey().startsWith("circuit-breaker.")) {
                             breaker = breaker == null ? CircuitBreakerConfig.custom() : breaker;
                             breaker(breaker, e.getKey(), s);
@@ -124,6 +130,10 @@ public final class PolicyProperties {
             if (retry != null) {
                 RetrySettings.Builder r = retry;
                 new Setting(PREFIX + name + ".retry", "").apply(() -> builder.retry(r.build()));
+            }
+            if (hedge != null) {
+                HedgeSettings.Builder h = hedge;
+                new Setting(PREFIX + name + ".hedge", "").apply(() -> builder.hedge(h.build()));
             }
             if (breaker != null) {
                 CircuitBreakerConfig.Builder cb = breaker;
@@ -147,6 +157,14 @@ public final class PolicyProperties {
             case "retry.multiplier" -> s.apply(() -> retry.multiplier(s.decimal()));
             case "retry.jitter" -> s.apply(() -> retry.jitter(s.decimal()));
             case "retry.backoff" -> s.apply(() -> retry.backoff(s.choice(Backoff.class)));
+            default -> throw new IllegalArgumentException(s.key + ": unknown setting");
+        }
+    }
+
+    private static void hedge(HedgeSettings.Builder hedge, String key, Setting s) {
+        switch (key) {
+            case "hedge.max-hedged-attempts" -> s.apply(() -> hedge.maxHedgedAttempts(s.integer()));
+            case "hedge.delay" -> s.apply(() -> hedge.delay(s.duration()));
             default -> throw new IllegalArgumentException(s.key + ": unknown setting");
         }
     }

@@ -30,9 +30,11 @@ import reactor.core.scheduler.Scheduler;
  *
  * <h2>Order (fixed)</h2>
  *
- * Outermost first: {@code Fallback ∘ Deadline ∘ Retry ∘ CircuitBreaker ∘ RateLimiter ∘ Timeout ∘ Bulkhead ∘ call}.
- * So a timeout counts as a breaker failure, every attempt is recorded by the breaker, the rate limiter spends one
- * permit per attempt, and the deadline bounds all attempts and backoffs together. Every part is optional.
+ * Outermost first:
+ * {@code Fallback ∘ Deadline ∘ Retry ∘ Hedge ∘ CircuitBreaker ∘ RateLimiter ∘ Timeout ∘ Bulkhead ∘ call}.
+ * So a timeout counts as a breaker failure, every attempt (each hedged one too) is recorded by the breaker, the rate
+ * limiter spends one permit per attempt, each hedged attempt has its own timeout and bulkhead permit, the retry
+ * repeats a whole hedged round, and the deadline bounds all attempts and backoffs together. Every part is optional.
  *
  * <ul>
  *   <li><b>timeout</b>: each attempt must complete within it (a {@code Flux} attempt as a whole, not per item); on
@@ -43,6 +45,14 @@ import reactor.core.scheduler.Scheduler;
  *   <li><b>retry</b>: {@link RetrySettings}; only {@link ErrorClass#RETRYABLE} errors are retried. When attempts run
  *       out the call fails with {@link RetriesExhaustedException} (cause: the last failure); a non-retryable error
  *       ends the call with that error itself.
+ *   <li><b>hedge</b>: {@link HedgeSettings}, Polly v8's semantics; for a {@code Mono} only. When an attempt has not
+ *       finished within the delay, another starts beside it, up to {@code maxHedgedAttempts} extra (a zero delay
+ *       starts them all at once; a retryable failure starts the next at once). The first value, empty completion or
+ *       non-retryable failure wins and the other attempts are cancelled: their permits are released and the breaker
+ *       does not record them. When every attempt failed retryably, the round fails with the primary's (the first
+ *       attempt's) failure, and that is what the retry, the fallback and a dead letter see. A hedge refused by the
+ *       breaker, rate limiter or bulkhead is not started, nor is any after it in the round; the call goes on with the
+ *       attempts running. A round counts as one attempt for the retry and in {@link Failure#attempts()}.
  *   <li><b>circuit breaker</b>: resilience4j, always with the {@code LOCK_FREE} sliding window. {@code IGNORED}
  *       errors (rejections included) release the permit without being recorded. An open breaker fails the call at
  *       once with resilience4j's {@code CallNotPermittedException}, without calling the source.
@@ -60,8 +70,9 @@ import reactor.core.scheduler.Scheduler;
  *
  * <h2>Cancellation, time and threads</h2>
  *
- * Cancelling downstream cancels the attempt and any pending retry and releases bulkhead and breaker permits without
- * recording a failure. Timers (timeout, deadline, backoff) run on the policy's {@link Scheduler}: by default one
+ * Cancelling downstream cancels the attempt (every attempt of a hedged round) and any pending retry and releases
+ * bulkhead and breaker permits without recording a failure. Timers (timeout, deadline, backoff, hedge delay) run on
+ * the policy's {@link Scheduler}, each armed only once an attempt is still running after subscribe: by default one
  * shared hashed-wheel timer ({@value WheelScheduler#TICK_MILLIS} ms ticks) whose expirations run on
  * {@code Schedulers.parallel()}; pass a {@code VirtualTimeScheduler} in tests. The breaker's clock (wait in open,
  * slow calls, time-based windows) reads the same scheduler; the rate limiter's refresh follows the system clock
@@ -81,6 +92,7 @@ public final class ResiliencePolicy {
     private final @Nullable Duration timeout;
     private final @Nullable Duration deadline;
     private final @Nullable RetrySettings retry;
+    private final @Nullable HedgeSettings hedge;
     private final ErrorClassifier classifier;
     private final Scheduler scheduler;
     private final boolean hasFallback;
@@ -97,6 +109,7 @@ public final class ResiliencePolicy {
         this.timeout = b.timeout;
         this.deadline = b.deadline;
         this.retry = b.retry;
+        this.hedge = b.hedge;
         this.classifier = b.classifier;
         this.scheduler = b.scheduler;
         this.hasFallback = b.fallback != null;
@@ -108,6 +121,7 @@ public final class ResiliencePolicy {
                 timeout,
                 deadline,
                 retry,
+                hedge,
                 circuitBreaker,
                 rateLimiter,
                 bulkhead,
@@ -152,10 +166,17 @@ public final class ResiliencePolicy {
      * Guard {@code flux}: each subscription runs attempts under this policy (see "Flux" in the class documentation).
      *
      * @return a {@code Flux} of the source's items, or the fallback's; or the errors listed in the class
-     *     documentation. Honours downstream demand across attempts.
+     *     documentation. Honours downstream demand across attempts. A hedging policy cannot guard a {@code Flux}
+     *     (attempts running side by side would interleave their items): the returned {@code Flux} then signals
+     *     {@link IllegalStateException} on subscription, without subscribing {@code flux}.
      */
     public <T> Flux<T> apply(Flux<T> flux) {
-        return PolicyOperators.flux(Objects.requireNonNull(flux, "flux"), spec);
+        Objects.requireNonNull(flux, "flux");
+        if (hedge != null) {
+            return Flux.error(new IllegalStateException("policy '" + name + "' hedges (" + hedge
+                    + "), and hedging guards a Mono only: attempts side by side would interleave a Flux's items"));
+        }
+        return PolicyOperators.flux(flux, spec);
     }
 
     /** Return the policy's name. */
@@ -176,6 +197,14 @@ public final class ResiliencePolicy {
     /** Return the retry settings, or null when the policy does not retry. */
     public @Nullable RetrySettings retry() {
         return retry;
+    }
+
+    /**
+     * Return the hedging settings, or null when the policy does not hedge. A caller that must not run one piece of
+     * work twice at once (the bus, for a subscriber ordered by key) refuses a policy for which this is not null.
+     */
+    public @Nullable HedgeSettings hedge() {
+        return hedge;
     }
 
     /** Return the circuit breaker, or null; its state says whether calls are let through now. */
@@ -231,7 +260,8 @@ public final class ResiliencePolicy {
     @Override
     public String toString() {
         return "ResiliencePolicy{" + name + ", timeout=" + timeout + ", deadline=" + deadline + ", retry=" + retry
-                + ", circuitBreaker=" + (circuitBreaker != null) + ", rateLimiter=" + (rateLimiter != null)
+                + ", hedge=" + hedge + ", circuitBreaker=" + (circuitBreaker != null) + ", rateLimiter="
+                + (rateLimiter != null)
                 + ", bulkhead=" + (bulkhead != null) + ", fallback=" + hasFallback + "}";
     }
 
@@ -241,6 +271,7 @@ public final class ResiliencePolicy {
         private @Nullable Duration timeout;
         private @Nullable Duration deadline;
         private @Nullable RetrySettings retry;
+        private @Nullable HedgeSettings hedge;
         private @Nullable CircuitBreakerConfig breakerConfig;
         private @Nullable CircuitBreaker breaker;
         private @Nullable BulkheadConfig bulkheadConfig;
@@ -281,6 +312,26 @@ public final class ResiliencePolicy {
         /** Retry up to {@code maxAttempts} attempts (counting the first) with the default backoff. */
         public Builder retry(int maxAttempts) {
             return retry(RetrySettings.builder().maxAttempts(maxAttempts).build());
+        }
+
+        /**
+         * Hedge with these settings: extra attempts beside a slow or retryably failed one, the first acceptable
+         * outcome winning (see the class documentation). For a {@code Mono} only.
+         */
+        public Builder hedge(HedgeSettings hedge) {
+            this.hedge = Objects.requireNonNull(hedge, "hedge");
+            return this;
+        }
+
+        /**
+         * Hedge with up to {@code maxHedgedAttempts} extra attempts (1 to 10), each started when the attempts before
+         * it have run for {@code delay} ({@code >= 0}; zero starts them all at once).
+         */
+        public Builder hedge(int maxHedgedAttempts, Duration delay) {
+            return hedge(HedgeSettings.builder()
+                    .maxHedgedAttempts(maxHedgedAttempts)
+                    .delay(delay)
+                    .build());
         }
 
         /**

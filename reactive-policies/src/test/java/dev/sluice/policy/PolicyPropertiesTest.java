@@ -67,6 +67,48 @@ class PolicyPropertiesTest {
     }
 
     @Test
+    void registersAHedge() {
+        PolicyRegistry registry = PolicyRegistry.create();
+        Map<String, String> properties = Map.of(
+                "sluice.policies.search.hedge.max-hedged-attempts", "2",
+                "sluice.policies.search.hedge.delay", "150ms",
+                "sluice.policies.parallel.hedge.delay", "0ms");
+
+        PolicyProperties.register(properties, registry);
+
+        assertThat(registry.get("search").hedge().maxHedgedAttempts()).isEqualTo(2);
+        assertThat(registry.get("search").hedge().delay()).isEqualTo(Duration.ofMillis(150));
+        assertThat(registry.get("parallel").hedge().maxHedgedAttempts())
+                .isEqualTo(HedgeSettings.DEFAULT_MAX_HEDGED_ATTEMPTS);
+        assertThat(registry.get("parallel").hedge().delay()).isZero();
+    }
+
+    @Test
+    void badHedgeValuesNameKeyAndValueAndRegisterNothing() {
+        PolicyRegistry registry = PolicyRegistry.create();
+
+        assertThatThrownBy(() -> PolicyProperties.register(
+                        Map.of("sluice.policies.search.hedge.max-hedged-attempts", "11"), registry))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sluice.policies.search.hedge.max-hedged-attempts: '11' is invalid: "
+                        + "maxHedgedAttempts must be in [1, 10], but was 11");
+        assertThatThrownBy(() -> PolicyProperties.register(
+                        Map.of("sluice.policies.search.hedge.max-hedged-attempts", "two"), registry))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sluice.policies.search.hedge.max-hedged-attempts: 'two' is not a whole number");
+        assertThatThrownBy(() ->
+                        PolicyProperties.register(Map.of("sluice.policies.search.hedge.delay", "PT-1S"), registry))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "sluice.policies.search.hedge.delay: 'PT-1S' is invalid: delay must be >= 0, but was PT-1S");
+        assertThatThrownBy(() ->
+                        PolicyProperties.register(Map.of("sluice.policies.search.hedge.max-attempts", "2"), registry))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sluice.policies.search.hedge.max-attempts: unknown setting");
+        assertThat(registry.policies()).isEmpty();
+    }
+
+    @Test
     void unknownSettingIsRejectedRatherThanIgnored() {
         Map<String, String> properties = Map.of("sluice.policies.inventory.retry.max-atempts", "3");
 

@@ -19,6 +19,10 @@ public final class PolicyCounters {
     public final LongAdder retries = new Padded();
     /** Attempts that timed out. */
     public final LongAdder timeouts = new Padded();
+    /** Hedged attempts started (beside a round's primary). */
+    public final LongAdder hedges = new Padded();
+    /** Rounds won by a hedged attempt rather than the primary. */
+    public final LongAdder hedgesWon = new Padded();
 
     /**
      * A counter followed by a cache line of padding: counters allocated together end up side by side, also after the

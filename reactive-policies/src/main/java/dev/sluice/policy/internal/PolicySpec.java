@@ -2,6 +2,7 @@ package dev.sluice.policy.internal;
 
 import dev.sluice.policy.ErrorClassifier;
 import dev.sluice.policy.Failure;
+import dev.sluice.policy.HedgeSettings;
 import dev.sluice.policy.PolicyEvent;
 import dev.sluice.policy.RetrySettings;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -24,6 +25,9 @@ public final class PolicySpec {
     final long deadlineNanos;
     final @Nullable RetrySettings retry;
     final int maxAttempts;
+    final @Nullable HedgeSettings hedge;
+    final int hedgeTotal; // the primary and every hedge; 0 without hedging, so the hot path tests one int
+    final long hedgeDelayNanos;
     final @Nullable CircuitBreaker breaker;
     final @Nullable RateLimiter rateLimiter;
     final @Nullable Bulkhead bulkhead;
@@ -45,6 +49,7 @@ public final class PolicySpec {
             @Nullable Duration timeout,
             @Nullable Duration deadline,
             @Nullable RetrySettings retry,
+            @Nullable HedgeSettings hedge,
             @Nullable CircuitBreaker breaker,
             @Nullable RateLimiter rateLimiter,
             @Nullable Bulkhead bulkhead,
@@ -59,6 +64,9 @@ public final class PolicySpec {
         this.deadlineNanos = deadline == null ? 0 : deadline.toNanos();
         this.retry = retry;
         this.maxAttempts = retry == null ? 1 : retry.maxAttempts();
+        this.hedge = hedge;
+        this.hedgeTotal = hedge == null ? 0 : hedge.maxHedgedAttempts() + 1;
+        this.hedgeDelayNanos = hedge == null ? 0 : saturatedNanos(hedge.delay());
         this.breaker = breaker;
         this.rateLimiter = rateLimiter;
         this.bulkhead = bulkhead;
@@ -80,6 +88,14 @@ public final class PolicySpec {
         CircuitBreaker.State last = observed;
         if (now != last && last != null && OBSERVED.compareAndSet(this, last, now)) {
             events.emit(new PolicyEvent(name, last, now, clock.instant()));
+        }
+    }
+
+    private static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE; // some 292 years: never
         }
     }
 

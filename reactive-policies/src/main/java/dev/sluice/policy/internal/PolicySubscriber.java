@@ -31,11 +31,13 @@ import reactor.util.context.Context;
 
 /**
  * One guarded call: runs attempts one after another under the policy's parts, in the fixed order
- * {@code Fallback ∘ Deadline ∘ Retry ∘ CircuitBreaker ∘ RateLimiter ∘ Timeout ∘ Bulkhead ∘ source}.
+ * {@code Fallback ∘ Deadline ∘ Retry ∘ Hedge ∘ CircuitBreaker ∘ RateLimiter ∘ Timeout ∘ Bulkhead ∘ source}.
  *
  * <p>Pay on failure: on the happy path it allocates itself and one {@link Attempt}, arms no timer when the source
  * completes during subscribe, and builds no retry machinery; backoff, exceptions and fallback exist only after a
- * failure. Demand is kept across attempts: a new attempt's subscription receives everything requested downstream
+ * failure. A hedging policy adds one {@link HedgeRound} per round, whose delay timer is armed only if the primary
+ * did not finish during subscribe; each hedged attempt takes its own breaker, rate-limiter and bulkhead permits and
+ * has its own timeout, and a cancelled loser releases its permits unrecorded, as a downstream cancel does. Demand is kept across attempts: a new attempt's subscription receives everything requested downstream
  * (attempts are only repeated before any item was emitted, so no item is ever emitted twice).
  */
 final class PolicySubscriber<T> implements Subscription {
@@ -54,7 +56,7 @@ final class PolicySubscriber<T> implements Subscription {
 
     final CoreSubscriber<? super T> actual;
     private final CorePublisher<? extends T> source; // subscribed directly: no assembly hooks per attempt
-    private final PolicySpec spec;
+    final PolicySpec spec;
     private final boolean mono;
     private final long deadlineAt;
 
@@ -63,6 +65,7 @@ final class PolicySubscriber<T> implements Subscription {
     private volatile boolean emitted;
     private volatile boolean cancelled;
     private volatile @Nullable Attempt<T> current;
+    private volatile @Nullable HedgeRound<T> round; // a hedging policy's current round; null without hedging
     private volatile @Nullable Disposable retryTask;
     private volatile @Nullable FallbackSubscriber<T> fallback;
 
@@ -111,10 +114,26 @@ final class PolicySubscriber<T> implements Subscription {
         if (cancelled) {
             return;
         }
+        HedgeRound<T> hedged = null;
+        PolicySpec s = spec;
+        if (s.hedgeTotal != 0) {
+            hedged = new HedgeRound<>(this, s.hedgeTotal - 1, s.hedgeDelayNanos, s.scheduler);
+            round = hedged;
+        }
+        launch(hedged, 0);
+    }
+
+    /**
+     * Take an attempt's permits and subscribe it: the primary (index 0) of each round, or a hedge of {@code hedged}. A
+     * refused primary ends the call; a refused hedge only stops the round from starting more.
+     */
+    void launch(@Nullable HedgeRound<T> hedged, int index) {
         PolicySpec s = spec;
         CircuitBreaker breaker = s.breaker;
         if (breaker != null && !acquire(breaker)) {
-            rejected(CallNotPermittedException.createCallNotPermittedException(breaker));
+            if (!refusedHedge(hedged, index)) {
+                rejected(CallNotPermittedException.createCallNotPermittedException(breaker));
+            }
             return;
         }
         RateLimiter limiter = s.rateLimiter;
@@ -122,7 +141,9 @@ final class PolicySubscriber<T> implements Subscription {
             if (breaker != null) {
                 breaker.releasePermission();
             }
-            rejected(RequestNotPermitted.createRequestNotPermitted(limiter));
+            if (!refusedHedge(hedged, index)) {
+                rejected(RequestNotPermitted.createRequestNotPermitted(limiter));
+            }
             return;
         }
         long start = breaker == null ? 0 : breaker.getCurrentTimestamp();
@@ -131,20 +152,43 @@ final class PolicySubscriber<T> implements Subscription {
             if (breaker != null) {
                 breaker.releasePermission();
             }
-            rejected(BulkheadFullException.createBulkheadFullException(bulkhead));
+            if (!refusedHedge(hedged, index)) {
+                rejected(BulkheadFullException.createBulkheadFullException(bulkhead));
+            }
             return;
         }
-        attempts++;
         Attempt<T> attempt = new Attempt<>(this, start);
-        current = attempt;
-        if (cancelled && attempt.tryFinish()) { // cancel() may have missed this attempt
+        boolean abandoned;
+        if (index == 0) {
+            attempts++;
+            current = attempt;
+            abandoned = hedged != null && !hedged.register(attempt, 0);
+        } else {
+            s.counters.hedges.increment();
+            abandoned = !Objects.requireNonNull(hedged, "hedged").register(attempt, index); // hedges have a round
+        }
+        if ((abandoned || cancelled) && attempt.tryFinish()) { // cancel() or the round's end may have missed it
             releasePermits(attempt);
             return;
         }
         source.subscribe(attempt);
-        if (attempt.done == 0 && (s.timeoutNanos != 0 || deadlineAt != 0)) {
-            armTimer(attempt);
+        if (attempt.done == 0) {
+            if (s.timeoutNanos != 0 || deadlineAt != 0) {
+                armTimer(attempt);
+            }
+            if (hedged != null) {
+                hedged.running();
+            }
         }
+    }
+
+    /** Report a refused hedge to its round; return false for a primary, whose refusal ends the call. */
+    private static <T> boolean refusedHedge(@Nullable HedgeRound<T> hedged, int index) {
+        if (index == 0 || hedged == null) {
+            return false;
+        }
+        hedged.refused();
+        return true;
     }
 
     private boolean acquire(CircuitBreaker breaker) {
@@ -207,6 +251,13 @@ final class PolicySubscriber<T> implements Subscription {
             breaker.onSuccess(breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit());
             spec.observeBreaker(breaker);
         }
+        HedgeRound<T> hedged = spec.hedgeTotal == 0 ? null : round;
+        if (hedged != null && !hedged.win(attempt)) {
+            if (value != null) {
+                Operators.onDiscard(value, actual.currentContext()); // another attempt ended the round first
+            }
+            return;
+        }
         spec.counters.success.increment();
         if (value != null) {
             actual.onNext(value);
@@ -217,6 +268,10 @@ final class PolicySubscriber<T> implements Subscription {
     void attemptTimedOut(Attempt<T> attempt) {
         if (attempt.timerIsDeadline) {
             releasePermits(attempt); // the call ran out of budget; says nothing certain about the dependency
+            HedgeRound<T> hedged = spec.hedgeTotal == 0 ? null : round;
+            if (hedged != null && !hedged.decide()) {
+                return; // the round ended otherwise meanwhile (a hedge won, or failed for good)
+            }
             Throwable last = lastError;
             // a deadline timer exists only when the policy has a deadline
             Duration deadline = Objects.requireNonNull(spec.deadline, "deadline");
@@ -246,6 +301,16 @@ final class PolicySubscriber<T> implements Subscription {
             }
             spec.observeBreaker(breaker);
         }
+        HedgeRound<T> hedged = spec.hedgeTotal == 0 ? null : round;
+        if (hedged != null) {
+            hedged.failed(attempt, error, errorClass); // calls afterFailure when the round's outcome is a failure
+            return;
+        }
+        afterFailure(error, errorClass);
+    }
+
+    /** Go on after the attempt (or, when hedging, the round) failed with {@code error}: retry, or end the call. */
+    void afterFailure(Throwable error, ErrorClass errorClass) {
         lastError = error;
         if (cancelled) {
             return;
@@ -291,7 +356,7 @@ final class PolicySubscriber<T> implements Subscription {
         }
     }
 
-    private void releasePermits(Attempt<T> attempt) {
+    void releasePermits(Attempt<T> attempt) {
         attempt.disposeTimer();
         if (spec.bulkhead != null) {
             spec.bulkhead.onComplete();
@@ -420,6 +485,10 @@ final class PolicySubscriber<T> implements Subscription {
         Disposable retry = retryTask;
         if (retry != null) {
             retry.dispose();
+        }
+        HedgeRound<T> hedged = round;
+        if (hedged != null) {
+            hedged.decide(); // cancels every attempt of the round and its delay timer
         }
         Attempt<T> attempt = current;
         if (attempt != null && attempt.tryFinish()) {
