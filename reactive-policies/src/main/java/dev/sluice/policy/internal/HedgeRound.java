@@ -41,6 +41,10 @@ final class HedgeRound<T> implements Runnable, TimerTask {
             AtomicIntegerFieldUpdater.newUpdater(HedgeRound.class, "armed");
 
     @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<HedgeRound, Attempt> PRIMARY =
+            AtomicReferenceFieldUpdater.newUpdater(HedgeRound.class, Attempt.class, "primary");
+
+    @SuppressWarnings("rawtypes")
     private static final AtomicReferenceFieldUpdater<HedgeRound, AtomicReferenceArray> HEDGES =
             AtomicReferenceFieldUpdater.newUpdater(HedgeRound.class, AtomicReferenceArray.class, "hedges");
 
@@ -49,15 +53,16 @@ final class HedgeRound<T> implements Runnable, TimerTask {
     private final long delayNanos;
     private final Scheduler scheduler;
 
-    private volatile int state = STARTED + RUNNING; // the primary, claimed before its permits are taken
+    private volatile int state;
 
     @SuppressWarnings("UnusedVariable") // read and written through the field updater ARMED
     private volatile int armed;
 
     private volatile @Nullable Attempt<T> primary;
     private volatile @Nullable AtomicReferenceArray<Attempt<T>> hedges; // allocated when the first hedge is claimed
-    private volatile @Nullable Throwable primaryFailure;
-    private volatile ErrorClass primaryClass = ErrorClass.RETRYABLE;
+    // written by the primary's failure before its CAS on state, read after the CAS that fails the round: no volatile
+    private @Nullable Throwable primaryFailure;
+    private @Nullable ErrorClass primaryClass;
     private volatile @Nullable Timeout wheelTimeout;
     private volatile @Nullable Disposable timer;
 
@@ -66,6 +71,9 @@ final class HedgeRound<T> implements Runnable, TimerTask {
         this.total = maxHedgedAttempts + 1;
         this.delayNanos = delayNanos;
         this.scheduler = scheduler;
+        // the primary, claimed before its permits are taken; an ordered store is enough, since the round is published
+        // through the subscriber's volatile field, and a volatile one would cost every hedged call a fence
+        STATE.lazySet(this, STARTED + RUNNING);
     }
 
     private static int started(int s) {
@@ -80,10 +88,6 @@ final class HedgeRound<T> implements Runnable, TimerTask {
         return (s & (DECIDED | STOPPED)) == 0 && started(s) < total;
     }
 
-    boolean isPrimary(Attempt<T> attempt) {
-        return attempt == primary;
-    }
-
     /**
      * Register a started attempt (index 0 is the primary).
      *
@@ -91,7 +95,9 @@ final class HedgeRound<T> implements Runnable, TimerTask {
      */
     boolean register(Attempt<T> attempt, int index) {
         if (index == 0) {
-            primary = attempt;
+            // the subscriber's volatile write of current (the same attempt) and its cancelled check come first, and
+            // nothing else can end the round before its primary exists: an ordered store is enough here
+            PRIMARY.lazySet(this, attempt);
         } else {
             hedgeSlots().set(index - 1, attempt);
         }
@@ -229,7 +235,10 @@ final class HedgeRound<T> implements Runnable, TimerTask {
         disposeTimer();
         Throwable failure = primaryFailure;
         // every attempt finished, the primary included, and the primary is never refused: its failure is set
-        parent.afterFailure(Objects.requireNonNull(failure, "primaryFailure"), primaryClass);
+        ErrorClass failureClass = primaryClass;
+        parent.afterFailure(
+                Objects.requireNonNull(failure, "primaryFailure"),
+                failureClass == null ? ErrorClass.RETRYABLE : failureClass);
     }
 
     /**

@@ -164,12 +164,14 @@ final class PolicySubscriber<T> implements Subscription {
             current = attempt;
             abandoned = hedged != null && !hedged.register(attempt, 0);
         } else {
-            s.counters.hedges.increment();
             abandoned = !Objects.requireNonNull(hedged, "hedged").register(attempt, index); // hedges have a round
         }
         if ((abandoned || cancelled) && attempt.tryFinish()) { // cancel() or the round's end may have missed it
             releasePermits(attempt);
             return;
+        }
+        if (index != 0) {
+            s.counters.hedges.increment();
         }
         source.subscribe(attempt);
         if (attempt.done == 0) {
