@@ -35,10 +35,13 @@ import reactor.util.context.Context;
  *
  * <p>Pay on failure: on the happy path it allocates itself and one {@link Attempt}, arms no timer when the source
  * completes during subscribe, and builds no retry machinery; backoff, exceptions and fallback exist only after a
- * failure. A hedging policy adds one {@link HedgeRound} per round, whose delay timer is armed only if the primary
- * did not finish during subscribe; each hedged attempt takes its own breaker, rate-limiter and bulkhead permits and
- * has its own timeout, and a cancelled loser releases its permits unrecorded, as a downstream cancel does. Demand is kept across attempts: a new attempt's subscription receives everything requested downstream
+ * failure. Demand is kept across attempts: a new attempt's subscription receives everything requested downstream
  * (attempts are only repeated before any item was emitted, so no item is ever emitted twice).
+ *
+ * <p>A hedging policy (a {@code Mono} only) adds one {@link HedgeRound} per round, whose delay timer is armed only if
+ * an attempt is still running after subscribe. Each hedged attempt takes its own breaker, rate-limiter and bulkhead
+ * permits and has its own timeout; a cancelled loser releases its permits unrecorded, as a downstream cancel does. A
+ * policy without a hedge pays one int test per attempt for it.
  */
 final class PolicySubscriber<T> implements Subscription {
 
