@@ -1,6 +1,7 @@
 package dev.sluice.bus;
 
 import dev.sluice.bus.internal.SubscriberSettings;
+import dev.sluice.bus.internal.WorstCase;
 import dev.sluice.policy.Durations;
 import dev.sluice.policy.Failure;
 import dev.sluice.policy.ResiliencePolicy;
@@ -17,7 +18,16 @@ import org.reactivestreams.Publisher;
  *
  * <p>Defaults: policy {@link #DEFAULT_POLICY} (30 s timeout, no retry), no fallback, concurrency 1, unordered,
  * inbox {@value #DEFAULT_INBOX_SIZE}, {@link OverflowPolicy#BACKPRESSURE} with {@code maxPublishWait} 250 ms,
- * {@link BreakerOpenPolicy#PAUSE}, shutdown grace 5 s.
+ * {@link BreakerOpenPolicy#PAUSE}, shutdown grace 5 s; for durable types, start at {@link StartPosition#NEWEST} and a
+ * delivery limit of {@value #DEFAULT_DELIVERY_LIMIT}.
+ *
+ * <p><b>Durable types</b> (docs/DESIGN.md, "Durable types"; docs/BUS.md, "Durable subscribers"). A subscriber of a
+ * {@linkplain EventType#durable() durable} type reads its type's partition streams through the bus's transport,
+ * sized by its free inbox slots, and is refused at {@link Builder#build()} if it sets {@link Builder#overflow} or
+ * {@link Builder#maxPublishWait} (the stream is its buffer: a publish never waits for it) or if its policy has neither
+ * a timeout nor a deadline (a new owner of a partition taken over from a dead instance waits out the worst-case
+ * attempt time, which needs a bound). {@link Builder#startFrom} and {@link Builder#deliveryLimit} apply to durable
+ * types only. Delivery of a durable type is at-least-once: handlers should be idempotent.
  *
  * @param <T> the payload type
  */
@@ -29,6 +39,8 @@ public final class SubscriberSpec<T> {
     public static final Duration DEFAULT_MAX_PUBLISH_WAIT = Duration.ofMillis(250);
     /** Default grace given to in-flight handlers when the subscriber is disposed. */
     public static final Duration DEFAULT_DISPOSE_GRACE = Duration.ofSeconds(5);
+    /** Default limit of deliveries of a durable entry that ended in no outcome (the process died under it). */
+    public static final int DEFAULT_DELIVERY_LIMIT = 5;
     /** Default policy: a 30 s timeout per event, no retry. */
     public static final ResiliencePolicy DEFAULT_POLICY = ResiliencePolicy.builder("sluice-default")
             .timeout(Duration.ofSeconds(30))
@@ -82,6 +94,13 @@ public final class SubscriberSpec<T> {
         private Duration disposeGrace = DEFAULT_DISPOSE_GRACE;
         private @Nullable RateLimiterConfig pacing;
         private @Nullable RedrivePolicy redrive;
+        private StartPosition startFrom = StartPosition.NEWEST;
+        private int deliveryLimit = DEFAULT_DELIVERY_LIMIT;
+        // set explicitly: refused for durable types, or (the last two) for in-process ones, in build()
+        private boolean overflowSet;
+        private boolean maxPublishWaitSet;
+        private boolean startFromSet;
+        private boolean deliveryLimitSet;
 
         private Builder(
                 String name, EventType<T> type, Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler) {
@@ -140,15 +159,46 @@ public final class SubscriberSpec<T> {
             return this;
         }
 
-        /** Choose what a publish does when the inbox is full. */
+        /** Choose what a publish does when the inbox is full; refused for durable types (see {@link #build()}). */
         public Builder<T> overflow(OverflowPolicy overflow) {
             this.overflow = Objects.requireNonNull(overflow, "overflow");
+            this.overflowSet = true;
             return this;
         }
 
-        /** Set how long a publish may wait for room in a {@code BACKPRESSURE} inbox; {@code > 0}. */
+        /**
+         * Set how long a publish may wait for room in a {@code BACKPRESSURE} inbox; {@code > 0}. Refused for durable
+         * types (see {@link #build()}).
+         */
         public Builder<T> maxPublishWait(Duration maxPublishWait) {
             this.maxPublishWait = Durations.requirePositive("maxPublishWait", maxPublishWait);
+            this.maxPublishWaitSet = true;
+            return this;
+        }
+
+        /**
+         * Start this durable subscriber's consumer group at {@code startFrom} when the group is first created (default
+         * {@link StartPosition#NEWEST}: only events published from then on); an existing group keeps its position.
+         * Durable types only (see {@link #build()}).
+         */
+        public Builder<T> startFrom(StartPosition startFrom) {
+            this.startFrom = Objects.requireNonNull(startFrom, "startFrom");
+            this.startFromSet = true;
+            return this;
+        }
+
+        /**
+         * Dead-letter a durable entry as {@code DELIVERY_LIMIT}, without calling the handler, once more than {@code
+         * deliveryLimit} of its deliveries ended in no outcome because the process handling it died (default {@value
+         * SubscriberSpec#DEFAULT_DELIVERY_LIMIT}; rebalances and clean handovers do not count); {@code >= 1}. Durable
+         * types only (see {@link #build()}).
+         */
+        public Builder<T> deliveryLimit(int deliveryLimit) {
+            if (deliveryLimit < 1) {
+                throw new IllegalArgumentException("deliveryLimit must be >= 1, but was " + deliveryLimit);
+            }
+            this.deliveryLimit = deliveryLimit;
+            this.deliveryLimitSet = true;
             return this;
         }
 
@@ -191,8 +241,21 @@ public final class SubscriberSpec<T> {
             return this;
         }
 
-        /** Build the spec. */
+        /**
+         * Build the spec.
+         *
+         * @throws IllegalStateException for a durable type: if {@link #overflow} or {@link #maxPublishWait} was set,
+         *     or the policy has neither a timeout nor a deadline; for an in-process type: if {@link #startFrom} or
+         *     {@link #deliveryLimit} was set
+         */
         public SubscriberSpec<T> build() {
+            if (type.durability() != null) {
+                refuseForDurable();
+            } else if (startFromSet || deliveryLimitSet) {
+                throw new IllegalStateException("subscriber '" + name + "' sets "
+                        + (startFromSet ? "startFrom" : "deliveryLimit")
+                        + ", which applies to durable types only, but event type '" + type.name() + "' is in-process");
+            }
             return new SubscriberSpec<>(new SubscriberSettings<>(
                     name,
                     type,
@@ -207,7 +270,25 @@ public final class SubscriberSpec<T> {
                     onBreakerOpen,
                     disposeGrace,
                     pacing,
-                    redrive));
+                    redrive,
+                    startFrom,
+                    deliveryLimit));
+        }
+
+        private void refuseForDurable() {
+            if (overflowSet || maxPublishWaitSet) {
+                throw new IllegalStateException("subscriber '" + name + "' of durable event type '" + type.name()
+                        + "' sets " + (overflowSet ? "overflow" : "maxPublishWait")
+                        + ", but a durable subscriber has no overflow and never makes a publish wait: its partition"
+                        + " streams are its buffer, read only as fast as its inbox has room (docs/DESIGN.md, \"Durable"
+                        + " types\")");
+            }
+            if (WorstCase.of(policy) == null) {
+                throw new IllegalStateException("subscriber '" + name + "' of durable event type '" + type.name()
+                        + "' needs a policy with a timeout or a deadline, but policy '" + policy.name() + "' has"
+                        + " neither: a new owner of a partition taken over from a dead instance waits out the"
+                        + " worst-case attempt time before it starts a handler, and that wait needs a bound");
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.sluice.bus.Event;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.OverflowPolicy;
 import dev.sluice.bus.RedrivePolicy;
+import dev.sluice.bus.StartPosition;
 import dev.sluice.policy.Failure;
 import dev.sluice.policy.ResiliencePolicy;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -32,6 +33,9 @@ import org.reactivestreams.Publisher;
  * @param disposeGrace the grace in-flight handlers get on dispose
  * @param pacing the token bucket on inbox demand, or null for none
  * @param redrive the scheduled redrive, or null for manual redrive only
+ * @param startFrom where a durable subscriber's consumer group starts when it is first created
+ * @param deliveryLimit how many deliveries of a durable entry may end in no outcome before it becomes a {@code
+ *     DELIVERY_LIMIT} letter
  * @param <T> the payload type
  */
 public record SubscriberSettings<T>(
@@ -48,7 +52,14 @@ public record SubscriberSettings<T>(
         BreakerOpenPolicy onBreakerOpen,
         Duration disposeGrace,
         @Nullable RateLimiterConfig pacing,
-        @Nullable RedrivePolicy redrive) {
+        @Nullable RedrivePolicy redrive,
+        StartPosition startFrom,
+        int deliveryLimit) {
+
+    /** Return whether the subscriber's type is durable: its events come from the bus's transport, not an inbox. */
+    boolean durable() {
+        return type.durability() != null;
+    }
 
     /** Return whether a full inbox dead-letters the event at once instead of making the publish wait. */
     boolean deadLetterOnOverflow() {
