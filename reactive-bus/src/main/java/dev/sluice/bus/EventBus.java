@@ -4,6 +4,7 @@ import dev.sluice.bus.internal.Channels;
 import dev.sluice.bus.internal.Lifecycle;
 import dev.sluice.bus.internal.Publishing;
 import dev.sluice.bus.internal.Subscriptions;
+import dev.sluice.bus.spi.EventTransport;
 import dev.sluice.policy.ResiliencePolicy;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,7 +32,7 @@ public final class EventBus {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     // the bus's jobs, each in its own internal class: types, publishing, subscribers, open/closed
-    private final Channels channels = new Channels();
+    private final Channels channels;
     private final Lifecycle lifecycle;
     private final Publishing publishing;
     private final Subscriptions subscriptions;
@@ -39,10 +40,11 @@ public final class EventBus {
 
     private EventBus(Builder b) {
         this.store = b.store;
+        this.channels = new Channels(b.transport);
         this.lifecycle = new Lifecycle(b.instance);
         this.publishing = new Publishing(channels, lifecycle, b.clock, EventBus::keyOf);
         this.subscriptions = new Subscriptions(
-                channels, lifecycle, publishing, b.store, b.clock, b.scheduler, b.instance, b.delivery);
+                channels, lifecycle, publishing, b.store, b.clock, b.scheduler, b.instance, b.delivery, b.transport);
     }
 
     // the payload passed validation: it is an instance of the type's payload class
@@ -57,14 +59,31 @@ public final class EventBus {
     }
 
     /**
-     * Register {@code type} so it can be published; registering it again is a no-op.
+     * Register {@code type} so it can be published; registering it again is a no-op. A durable type is declared on the
+     * bus's transport at once (see {@link #ready()}).
      *
-     * @throws IllegalArgumentException if another type with the same name but a different payload class is
-     *     registered
+     * @throws IllegalArgumentException if another type with the same name but a different payload class, or a
+     *     different durability (in-process or durable, partitions, schema version), is registered
+     * @throws IllegalStateException if {@code type} is durable and the bus was built without a {@linkplain
+     *     Builder#transport transport}
      */
     public <T> EventBus register(EventType<T> type) {
         channels.register(Objects.requireNonNull(type, "type"));
         return this;
+    }
+
+    /**
+     * Return a {@code Mono} that completes when every durable type registered so far is declared on the transport
+     * (its partitions created, or checked against those recorded at its first use). Publishes and durable subscribers
+     * of a type wait for its declaration anyway; this lets an application fail fast at startup. Completes at once on a
+     * bus with no durable type.
+     *
+     * @return a {@code Mono} that completes when all are declared, or errors with the first declaration's error
+     *     ({@link IllegalStateException} naming both partition counts if a type's recorded count differs, or the
+     *     transport's error if it cannot be reached); a failed declaration is tried again by the next call
+     */
+    public Mono<Void> ready() {
+        return channels.ready();
     }
 
     /** Publish {@code payload} as an event of {@code type}, keyed by the type's key extractor if it has one. */
@@ -79,10 +98,18 @@ public final class EventBus {
      * {@code Context} key {@value Event#CORRELATION_ID} when present.
      *
      * @param key the ordering key, or null to use the type's key extractor (or none)
+     * <p>For a durable type (docs/DESIGN.md, "Durable types") the event is appended to its partition stream on the
+     * transport once the type is declared: the receipt comes when the transport acknowledged the append and says
+     * {@code delivered = 1} (the event is stored once for every subscriber's consumer group), {@code overflowed = 0};
+     * only then is it counted in {@link #publishedCount()} and shown to {@link #events(EventType)}. Cancelling the
+     * {@code Mono} cancels the append, which may or may not have landed.
+     *
      * @return a {@code Mono} of the receipt, emitted when every subscriber's inbox took the event or dead-lettered it
      *     (waiting at most each {@code BACKPRESSURE} subscriber's {@code maxPublishWait}); or an error: {@link
      *     InvalidEventException} (unregistered type, wrong payload class, validation failure), {@link
-     *     BusClosedException} — in both cases nothing was enqueued for anyone
+     *     BusClosedException} — in both cases nothing was enqueued for anyone; for a durable type also {@link
+     *     PublishFailedException} (type, partition, cause) when the transport could not append it within its publish
+     *     timeout, or the type's declaration error
      * @throws NullPointerException if {@code type} or {@code payload} is null (at call time)
      */
     public <T> Mono<PublishReceipt> publish(EventType<T> type, @Nullable String key, T payload) {
@@ -103,14 +130,19 @@ public final class EventBus {
 
     /**
      * Publish every payload of {@code payloads} in order, requesting the next only when the previous publish is done,
-     * so upstream is asked no faster than the inboxes take events.
+     * so upstream is asked no faster than the inboxes take events. For a durable type the events go to the
+     * transport's {@code appendAll} instead: pipelined per partition (several appends in flight), a partition stopping
+     * at its first error, upstream asked no faster than the appends complete.
      *
-     * @return a {@code Flux} of one receipt per payload; errors as {@link #publish(EventType, Object)}, which stop it
+     * @return a {@code Flux} of one receipt per payload, in order; errors as {@link #publish(EventType, Object)},
+     *     which stop it
      */
     public <T> Flux<PublishReceipt> publishAll(EventType<T> type, Publisher<? extends T> payloads) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(payloads, "payloads");
-        return Flux.<T>from(payloads).concatMap(payload -> publish(type, payload), 1);
+        return Flux.defer(() -> channels.durable(type)
+                ? publishing.publishAll(type, payloads)
+                : Flux.<T>from(payloads).concatMap(payload -> publish(type, payload), 1));
     }
 
     /**
@@ -140,7 +172,8 @@ public final class EventBus {
     }
 
     /**
-     * Return the bus's health: the worst of its subscribers' and the dead-letter store's, with the reasons.
+     * Return the bus's health: the worst of its subscribers' (a durable subscriber's includes its transport
+     * consumer's), the dead-letter store's and the transport's, with the reasons.
      */
     public SubscriberHealth health() {
         return subscriptions.health();
@@ -225,8 +258,20 @@ public final class EventBus {
         private Scheduler scheduler = ResiliencePolicy.DEFAULT_SCHEDULER;
         private String instance = "sluice";
         private Scheduler delivery = Schedulers.parallel();
+        private @Nullable EventTransport transport;
 
         private Builder() {}
+
+        /**
+         * Keep durable event types on {@code transport} (default: none, and registering a durable type is an {@link
+         * IllegalStateException}): their events are appended to its partition streams and their subscribers read
+         * them through it (docs/DESIGN.md, "Durable types"). One transport serves one bus. The bus does not close it:
+         * close it after the bus's {@link EventBus#close()} completed.
+         */
+        public Builder transport(EventTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
 
         /**
          * Read inboxes and call handlers on {@code delivery} (default {@code Schedulers.parallel()}: each subscriber

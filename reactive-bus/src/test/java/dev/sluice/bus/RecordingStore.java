@@ -42,4 +42,9 @@ class RecordingStore extends ForwardingDeadLetterStore {
     public Mono<Void> write(DeadLetter letter, @Nullable Instant redriveAt) {
         return memory.write(letter, redriveAt).doOnSuccess(ok -> written.add(letter));
     }
+
+    @Override
+    public Mono<Void> writeToStore(DeadLetter letter, @Nullable Instant redriveAt) {
+        return memory.writeToStore(letter, redriveAt).doOnSuccess(ok -> written.add(letter));
+    }
 }

@@ -45,8 +45,21 @@ record BusContext(
      * the store refuses and when it accepts again.
      */
     Mono<Void> writeDurably(DeadLetter letter, @Nullable Instant redriveAt, StoreState refusing) {
-        return store.write(letter, redriveAt)
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, STORE_RETRY_MIN)
+        return writeDurably(store.write(letter, redriveAt), refusing);
+    }
+
+    /**
+     * Write {@code letter} as {@link #writeDurably(DeadLetter, Instant, StoreState)} does, but complete only once the
+     * store itself holds it, never on a local journal ({@code DeadLetterStore.writeToStore}): for durable entries,
+     * acknowledged only after their letter is in the store.
+     */
+    Mono<Void> writeToStoreDurably(DeadLetter letter, @Nullable Instant redriveAt, StoreState refusing) {
+        // marked refusing at the first refusal, not only before the retry: a durable subscriber reads nothing more
+        return writeDurably(store.writeToStore(letter, redriveAt).doOnError(refusing::refused), refusing);
+    }
+
+    private Mono<Void> writeDurably(Mono<Void> write, StoreState refusing) {
+        return write.retryWhen(Retry.backoff(Long.MAX_VALUE, STORE_RETRY_MIN)
                         .maxBackoff(STORE_RETRY_MAX)
                         .scheduler(scheduler)
                         .doBeforeRetry(signal -> refusing.refused(signal.failure())))

@@ -5,8 +5,12 @@ import dev.sluice.bus.EventType;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
-/** One event type's subscribers, as a copy-on-write array: publishing reads it without locks. */
+/**
+ * One event type's subscribers, as a copy-on-write array: publishing reads it without locks. A durable type's channel
+ * also carries its transport ({@link #durable}); its subscribers read the transport, not this array.
+ */
 final class Channel<T> {
 
     @SuppressWarnings("rawtypes")
@@ -17,6 +21,9 @@ final class Channel<T> {
     // replaced whole, never changed in place: a publish reads one consistent array with one volatile read
     private volatile SubscriberWorker<T>[] workers;
 
+    /** The transport of a durable type, or null for an in-process type (the one check publishing makes). */
+    final @Nullable DurableRoute durable;
+
     /** Observers of {@code EventBus.events(type)}. */
     final HotStream<Event<T>> observers = new HotStream<>();
 
@@ -26,8 +33,9 @@ final class Channel<T> {
     final LongAdder unrouted = new LongAdder();
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    Channel(EventType<T> type) {
+    Channel(EventType<T> type, @Nullable DurableRoute durable) {
         this.type = type;
+        this.durable = durable;
         this.workers = new SubscriberWorker[0];
     }
 

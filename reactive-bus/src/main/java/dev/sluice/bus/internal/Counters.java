@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One subscriber's accounting (docs/DESIGN.md promise 1): {@code offered = delivered + recovered + deadLettered +
- * dropped + inFlight}, with {@code inFlight} kept on its own, plus the letters the store acknowledged by reason and,
+ * dropped + released + inFlight}, with {@code inFlight} kept on its own ({@code released} only for durable
+ * subscribers), plus the letters the store acknowledged by reason and,
  * once metrics are bound, the handling timer. Counters are padded {@link LongAdder}s: publishers and handlers on many
  * threads update them without contending. Thread-safe.
  */
@@ -22,6 +23,7 @@ final class Counters {
     private final LongAdder recovered = Padded.adder();
     private final LongAdder deadLettered = Padded.adder();
     private final LongAdder dropped = Padded.adder();
+    private final LongAdder released = new LongAdder(); // durable subscribers only: never touched in-process
     private final LongAdder[] lettersWritten = new LongAdder[DeadLetterReason.values().length]; // by ordinal
     private volatile @Nullable Timer handlerTimer; // set when metrics are bound
 
@@ -43,6 +45,12 @@ final class Counters {
         } else {
             dropped.increment();
         }
+        inFlight.decrement();
+    }
+
+    /** Count a durable entry handed back unacknowledged (close, dispose, fencing): it leaves in-flight. */
+    void released() {
+        released.increment();
         inFlight.decrement();
     }
 
@@ -71,7 +79,13 @@ final class Counters {
         // read inFlight first: an event moving from in-flight to an outcome is then counted at most twice, never lost
         long flying = inFlight.sum();
         return new SubscriberStats(
-                offered.sum(), delivered.sum(), recovered.sum(), deadLettered.sum(), dropped.sum(), flying);
+                offered.sum(),
+                delivered.sum(),
+                recovered.sum(),
+                deadLettered.sum(),
+                dropped.sum(),
+                released.sum(),
+                flying);
     }
 
     /** Time each event's handling (start to outcome) with {@code timer} from now on. */

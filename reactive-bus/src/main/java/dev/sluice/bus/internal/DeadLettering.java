@@ -6,6 +6,7 @@ import dev.sluice.bus.Event;
 import dev.sluice.bus.Outcome;
 import dev.sluice.bus.RedrivePolicy;
 import dev.sluice.bus.SystemEvents;
+import dev.sluice.bus.spi.Undecodable;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -46,6 +47,45 @@ final class DeadLettering<T> {
                 attempts,
                 bus.clock().instant(),
                 bus.instance());
+    }
+
+    /**
+     * Build the letter of a durable entry's {@code event} under its derived {@code letterId} (the same for every
+     * delivery of the entry, so a crash between letter and ack makes no second letter).
+     */
+    DeadLetter letterOf(
+            Event<T> event,
+            DeadLetterReason reason,
+            @Nullable Throwable error,
+            @Nullable Throwable cause,
+            int attempts,
+            String letterId) {
+        return Letters.of(
+                letterId,
+                event,
+                settings.name(),
+                reason,
+                error,
+                cause,
+                attempts,
+                bus.clock().instant(),
+                bus.instance());
+    }
+
+    /** Build the {@code DESERIALIZATION_FAILED} letter of a durable entry that could not be decoded. */
+    DeadLetter letterOf(Undecodable entry, String letterId) {
+        return Letters.undecodable(letterId, entry, settings.name(), bus.clock().instant(), bus.instance());
+    }
+
+    /**
+     * Write the letter of a durable entry: completes once the store itself holds it (not a local journal), counted
+     * by reason and announced; the entry's outcome is counted when it has been acknowledged.
+     */
+    Mono<Void> writeToStore(DeadLetter letter) {
+        return bus.writeToStoreDurably(letter, redriveAt(letter), health).doOnSuccess(ok -> {
+            counters.letterWritten(letter.reason());
+            recorded(letter);
+        });
     }
 
     /**

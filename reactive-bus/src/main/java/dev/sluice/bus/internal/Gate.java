@@ -49,6 +49,23 @@ final class Gate implements BooleanSupplier {
         stopping = true;
     }
 
+    /**
+     * Return how many of {@code room} entries a durable subscriber may read now: none while stopping or paused
+     * (breaker open, docs/DESIGN.md promise 6: the backlog waits in the stream), in half-open at most what the breaker
+     * still permits, else all. Spends no pacing permit (pacing applies when an entry is taken). On the drainer.
+     */
+    int readLimit(int room) {
+        if (stopping || !breakerAllows()) {
+            return 0;
+        }
+        CircuitBreaker breaker = pauseOn;
+        if (breaker != null && breaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+            int permitted = breaker.getCircuitBreakerConfig().getPermittedNumberOfCallsInHalfOpenState();
+            return Math.max(0, Math.min(room, permitted - worker.handling()));
+        }
+        return room;
+    }
+
     /** Return whether the next event may be taken now. */
     @Override
     public boolean getAsBoolean() {

@@ -5,6 +5,7 @@ import dev.sluice.bus.SubscriberHealth;
 import dev.sluice.bus.SystemEvents;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * One subscriber's health ({@code HEALTHY} / {@code DEGRADED} / {@code UNHEALTHY} from the store refusing its letters,
- * its breaker, its inbox fill, its recent failure rate and the store's own health) and the system events that report
+ * its breaker, its inbox fill, its recent failure rate, the store's own health and, for a durable subscriber, its
+ * transport consumer's) and the system events that report
  * on it: {@code sluice.subscriber.health-changed} and {@code sluice.circuit.state-changed}. Also the subscriber's view
  * of the store (docs/DESIGN.md promise 8): told when the store refuses its letters and when it accepts them again.
  * Thread-safe.
@@ -26,16 +28,35 @@ final class Health implements BusContext.StoreState {
     /** How often a subscriber's health is re-evaluated (changes are published as system events). */
     static final Duration INTERVAL = Duration.ofSeconds(1);
 
+    /** How full a subscriber's inbox is: its {@link Inbox}, or a durable subscriber's read-ahead. */
+    interface Fill {
+        /** Return how many events are held. */
+        int size();
+
+        /** Return how many may be held. */
+        int capacity();
+
+        /** Return whether the inbox is in overflow mode. */
+        boolean overflowing();
+    }
+
     private final SubscriberSettings<?> settings;
     private final BusContext bus;
-    private final Inbox<?> inbox;
+    private final Fill inbox;
+    private final @Nullable Supplier<SubscriberHealth> transport;
     private volatile boolean storeRefusing;
     private volatile SubscriberHealth last = SubscriberHealth.healthy();
 
-    Health(SubscriberSettings<?> settings, BusContext bus, Inbox<?> inbox) {
+    Health(SubscriberSettings<?> settings, BusContext bus, Fill inbox) {
+        this(settings, bus, inbox, null);
+    }
+
+    /** Create the health of a durable subscriber, folding in {@code transport}: its consumer's health. */
+    Health(SubscriberSettings<?> settings, BusContext bus, Fill inbox, @Nullable Supplier<SubscriberHealth> transport) {
         this.settings = settings;
         this.bus = bus;
         this.inbox = inbox;
+        this.transport = transport;
     }
 
     /** Start re-evaluating every {@link #INTERVAL} and reporting breaker changes; returns what stops both. */
@@ -62,8 +83,20 @@ final class Health implements BusContext.StoreState {
         return storeRefusing;
     }
 
-    /** Return the subscriber's health now. */
+    /** Return the subscriber's health now: the worse of its own and its transport consumer's. */
     SubscriberHealth now() {
+        SubscriberHealth own = own();
+        Supplier<SubscriberHealth> consumer = transport;
+        if (consumer == null) {
+            return own;
+        }
+        SubscriberHealth theirs = consumer.get();
+        return theirs.status().compareTo(own.status()) > 0
+                ? new SubscriberHealth(theirs.status(), "transport: " + theirs.reason())
+                : own;
+    }
+
+    private SubscriberHealth own() {
         if (storeRefusing) {
             return new SubscriberHealth(
                     SubscriberHealth.Status.UNHEALTHY, "the dead-letter store refuses letters; events are held");

@@ -34,7 +34,7 @@ import reactor.util.concurrent.Queues;
  * anything; the owner calls {@link #drain()} when the gate may have opened. Unicast: a second subscriber gets an
  * {@link IllegalStateException}.
  */
-final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T>, Subscription {
+final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T>, Subscription, Health.Fill {
 
     /** {@link #offer} results. */
     public static final int ACCEPTED = 0, FULL = 1, CLOSED = 2;
@@ -109,11 +109,13 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
     }
 
     /** Return the capacity. */
+    @Override
     public int capacity() {
         return capacity;
     }
 
     /** Return how many events are queued (or being put in by a publisher). */
+    @Override
     public int size() {
         long taken = consumerIndex; // first: read in this order, the difference can only overstate, and is clamped
         long size = producerIndex - taken;
@@ -130,6 +132,7 @@ final class Inbox<T> extends InboxLayout.PadAfterConsumer implements Publisher<T
      * once the inbox is below half full. Checked here as well as in {@link #drain()}, because the inbox may already have
      * drained when a publish gave up, and then no emission would ever end the mode.
      */
+    @Override
     public boolean overflowing() {
         if (overflowing && belowHalf(size())) {
             overflowing = false;

@@ -3,6 +3,7 @@ package dev.sluice.bus.internal;
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Event;
+import dev.sluice.bus.spi.Undecodable;
 import dev.sluice.policy.DeadlineExceededException;
 import dev.sluice.policy.ErrorClass;
 import dev.sluice.policy.ErrorClassifier;
@@ -13,7 +14,9 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /** Builds dead letters and decides their reason (docs/DESIGN.md, "Outcome reasons"). Runs only on failure. */
@@ -54,9 +57,63 @@ final class Letters {
             int attempts,
             Instant now,
             String instance) {
+        return of(EventIds.next(now.toEpochMilli()), event, subscriber, reason, error, cause, attempts, now, instance);
+    }
+
+    /**
+     * Return the letter id of a durable entry: a name-based UUID (RFC 4122 version 3, {@link
+     * UUID#nameUUIDFromBytes}) of its type, partition, entry id and subscriber, so every delivery of the entry to
+     * that subscriber letters under one id, and a crash between letter and acknowledgement leaves one letter, not two
+     * (docs/DESIGN.md, "Durable types").
+     */
+    public static String durableLetterId(String type, int partition, String entryId, String subscriber) {
+        String name = type + '\n' + partition + '\n' + entryId + '\n' + subscriber;
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /**
+     * Return the {@code DESERIALIZATION_FAILED} letter of a durable entry that could not be decoded: its payload is
+     * the raw payload text as stored, its error the decoding failure.
+     */
+    public static DeadLetter undecodable(
+            String letterId, Undecodable entry, String subscriber, Instant now, String instance) {
+        Throwable error = entry.error();
+        Throwable cause = error.getCause();
+        return new DeadLetter(
+                letterId,
+                entry.eventId(),
+                entry.eventType(),
+                entry.key(),
+                subscriber,
+                entry.payload(),
+                entry.headers(),
+                entry.publishedAt(),
+                now,
+                now,
+                DeadLetterReason.DESERIALIZATION_FAILED,
+                error.getClass().getName(),
+                error.getMessage(),
+                cause == null ? null : cause.getClass().getName(),
+                stackTrace(error),
+                0,
+                0,
+                instance);
+    }
+
+    /** Return a new letter {@code letterId} for {@code event}, failed in {@code subscriber} at {@code now}. */
+    public static DeadLetter of(
+            String letterId,
+            Event<?> event,
+            String subscriber,
+            DeadLetterReason reason,
+            @Nullable Throwable error,
+            @Nullable Throwable cause,
+            int attempts,
+            Instant now,
+            String instance) {
         Throwable causeOf = cause != null ? cause : (error == null ? null : error.getCause());
         return new DeadLetter(
-                EventIds.next(now.toEpochMilli()),
+                letterId,
                 event.id(),
                 event.type().name(),
                 event.key(),

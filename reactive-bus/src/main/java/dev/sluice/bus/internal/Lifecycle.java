@@ -23,7 +23,7 @@ public final class Lifecycle {
     private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
 
     private final String instance;
-    private final Set<SubscriberWorker<?>> live = ConcurrentHashMap.newKeySet();
+    private final Set<BusWorker> live = ConcurrentHashMap.newKeySet();
     private final AtomicReference<@Nullable Mono<Void>> closing = new AtomicReference<>();
     private volatile boolean closed;
 
@@ -43,7 +43,7 @@ public final class Lifecycle {
     }
 
     /** Keep {@code worker} until it has terminated: close waits for it. */
-    void track(SubscriberWorker<?> worker) {
+    void track(BusWorker worker) {
         live.add(worker);
         worker.terminated().subscribe(null, null, () -> live.remove(worker));
     }

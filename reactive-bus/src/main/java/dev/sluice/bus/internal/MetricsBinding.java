@@ -41,7 +41,7 @@ final class MetricsBinding {
     }
 
     /** Bind the meters of {@code worker}, replacing those of an earlier subscriber of the same name. */
-    void subscriberAdded(String type, SubscriberWorker<?> worker) {
+    void subscriberAdded(String type, BusWorker worker) {
         // a subscriber of the same name disposed earlier: its meters would keep reading the old worker
         meters.getMeters().stream()
                 .filter(meter -> BUS_METERS.contains(meter.getId().getName())
@@ -52,12 +52,12 @@ final class MetricsBinding {
     }
 
     /** Bind the meters of {@code worker}, a subscriber of {@code type}. */
-    void bindSubscriber(String type, SubscriberWorker<?> worker) {
+    void bindSubscriber(String type, BusWorker worker) {
         String subscriber = worker.name();
         for (Outcome outcome : new Outcome[] {Outcome.DELIVERED, Outcome.RECOVERED, Outcome.DEAD_LETTERED}) {
             BusMeters.EVENTS_HANDLED
                     .doc()
-                    .counter(worker, w -> w.counters.handled(outcome))
+                    .counter(worker, w -> w.counters().handled(outcome))
                     .tag("type", type)
                     .tag("subscriber", subscriber)
                     .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
@@ -66,7 +66,7 @@ final class MetricsBinding {
         for (DeadLetterReason reason : DeadLetterReason.values()) {
             BusMeters.DEAD_LETTERS_WRITTEN
                     .doc()
-                    .counter(worker, w -> w.counters.lettersWritten(reason))
+                    .counter(worker, w -> w.counters().lettersWritten(reason))
                     .tag("subscriber", subscriber)
                     .tag("reason", reason.name())
                     .register(meters);
@@ -74,7 +74,7 @@ final class MetricsBinding {
         for (RedriveResult.Status status : RedriveResult.Status.values()) {
             BusMeters.REDRIVE_OUTCOMES
                     .doc()
-                    .counter(worker, w -> w.redriver.outcomes(status))
+                    .counter(worker, w -> w.redriver().outcomes(status))
                     .tag("subscriber", subscriber)
                     .tag("outcome", status.name().toLowerCase(Locale.ROOT))
                     .register(meters);
@@ -93,7 +93,7 @@ final class MetricsBinding {
                 .register(meters));
         BusMeters.INBOX_SIZE
                 .doc()
-                .gauge(worker, w -> w.inbox.size())
+                .gauge(worker, BusWorker::queued)
                 .tag("type", type)
                 .tag("subscriber", subscriber)
                 .register(meters);

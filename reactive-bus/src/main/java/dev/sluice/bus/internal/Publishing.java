@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -89,6 +90,43 @@ public final class Publishing {
         });
     }
 
+    /**
+     * Publish every payload of {@code payloads} as a new event of the durable {@code type} (its registered channel is
+     * durable), appended in order through the transport's {@code appendAll}: pipelined per partition, each payload
+     * validated and stamped as {@link #publish(EventType, String, Object)} does. Lazy; see {@code
+     * EventBus.publishAll}.
+     */
+    public <T> Flux<PublishReceipt> publishAll(EventType<T> type, Publisher<? extends T> payloads) {
+        return Flux.deferContextual(context -> {
+            Channel<?> found = channels.find(type.name());
+            DurableRoute route = found == null ? null : found.durable;
+            if (found == null || route == null) {
+                return Flux.error(new IllegalStateException("event type '" + type.name() + "' is not durable"));
+            }
+            @SuppressWarnings("unchecked")
+            Channel<T> channel = (Channel<T>) found;
+            Map<String, String> headers = context.<String>getOrEmpty(Event.CORRELATION_ID)
+                    .map(id -> Map.of(Event.CORRELATION_ID, id))
+                    .orElse(Map.of());
+            Flux<Event<T>> events = Flux.<T>from(payloads).handle((payload, sink) -> {
+                RuntimeException problem = problem(channel, type, payload);
+                if (problem != null) {
+                    sink.error(problem);
+                    return;
+                }
+                long now = clock.millis();
+                sink.next(new Event<>(
+                        EventIds.next(now),
+                        channel.type(),
+                        keys.keyOf(type, payload),
+                        payload,
+                        headers,
+                        Instant.ofEpochMilli(now)));
+            });
+            return DurablePublishing.appendAll(channel, route, events);
+        });
+    }
+
     /** Publish a system event, best effort: nobody listening, or a closed bus, means it is not published. */
     <X> void publishSystem(EventType<X> type, X payload) {
         Channel<?> channel = channels.find(type.name());
@@ -135,6 +173,10 @@ public final class Publishing {
     }
 
     private static <T> Mono<PublishReceipt> route(Channel<T> channel, Event<T> event) {
+        DurableRoute durable = channel.durable;
+        if (durable != null) { // the one check a durable type adds to publishing
+            return DurablePublishing.append(channel, durable, event);
+        }
         SubscriberWorker<T>[] workers = channel.workers();
         channel.published.increment();
         if (channel.observers.observed()) {

@@ -3,7 +3,6 @@ package dev.sluice.bus.internal;
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.Outcome;
-import dev.sluice.bus.SubscriberHandle;
 import dev.sluice.bus.SubscriberHealth;
 import dev.sluice.bus.SubscriberStats;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -22,7 +21,7 @@ import reactor.core.scheduler.Scheduler;
  * (docs/DESIGN.md promise 1), reports its {@link Health}, and stops through its {@link Shutdown}. This class wires the
  * parts and is what publishers and the bus talk to. Thread-safe.
  */
-final class SubscriberWorker<T> implements SubscriberHandle, Gate.Worker {
+final class SubscriberWorker<T> implements BusWorker, Gate.Worker {
 
     final SubscriberSettings<T> settings;
     final BusContext bus;
@@ -74,6 +73,26 @@ final class SubscriberWorker<T> implements SubscriberHandle, Gate.Worker {
     @Override
     public String name() {
         return settings.name();
+    }
+
+    @Override
+    public String typeName() {
+        return settings.type().name();
+    }
+
+    @Override
+    public Counters counters() {
+        return counters;
+    }
+
+    @Override
+    public Redriver<?> redriver() {
+        return redriver;
+    }
+
+    @Override
+    public int queued() {
+        return inbox.size();
     }
 
     @Override
@@ -133,12 +152,14 @@ final class SubscriberWorker<T> implements SubscriberHandle, Gate.Worker {
      * Stop: take no new events, let in-flight handlers finish within {@code grace} (for close, keep draining the
      * inbox too), then cancel and dead-letter the rest with {@code reason}.
      */
-    Mono<Void> shutdown(Duration grace, DeadLetterReason reason, boolean stopTaking) {
+    @Override
+    public Mono<Void> shutdown(Duration grace, DeadLetterReason reason, boolean stopTaking) {
         return shutdown.begin(grace, reason, stopTaking);
     }
 
     /** Return a {@code Mono} that completes once this subscriber has shut down and every event has an outcome. */
-    Mono<Void> terminated() {
+    @Override
+    public Mono<Void> terminated() {
         return shutdown.terminated();
     }
 
@@ -148,7 +169,8 @@ final class SubscriberWorker<T> implements SubscriberHandle, Gate.Worker {
     }
 
     /** Time each event's handling with {@code timer} from now on (metrics bound). */
-    void timeHandlingWith(Timer timer) {
+    @Override
+    public void timeHandlingWith(Timer timer) {
         counters.timeHandlingWith(timer);
     }
 

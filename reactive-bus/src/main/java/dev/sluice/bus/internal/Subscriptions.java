@@ -8,14 +8,19 @@ import dev.sluice.bus.RedriveResult;
 import dev.sluice.bus.SubscriberHandle;
 import dev.sluice.bus.SubscriberHealth;
 import dev.sluice.bus.SubscriberStats;
+import dev.sluice.bus.spi.ConsumerSpec;
+import dev.sluice.bus.spi.EventTransport;
+import dev.sluice.bus.spi.TransportConsumer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -29,7 +34,8 @@ public final class Subscriptions {
     private final Channels channels;
     private final Lifecycle lifecycle;
     private final BusContext context;
-    private final Map<String, SubscriberWorker<?>> byName = new ConcurrentHashMap<>();
+    private final @Nullable EventTransport transport;
+    private final Map<String, BusWorker> byName = new ConcurrentHashMap<>();
     // registries BusMetrics bound: subscribers added later are bound to them too
     private final List<MetricsBinding> bindings = new CopyOnWriteArrayList<>();
 
@@ -37,7 +43,7 @@ public final class Subscriptions {
      * Create the subscriber list of a bus with these types, lifecycle and publishing. Its subscribers share: {@code
      * store} for their letters, {@code clock} for timestamps, {@code timers} for timers, {@code instance} as the name
      * written into letters, and {@code delivery}, one worker of which each subscriber reads its inbox and calls its
-     * handler on.
+     * handler on; durable subscribers read through {@code transport} (null: the bus has none).
      */
     public Subscriptions(
             Channels channels,
@@ -47,7 +53,9 @@ public final class Subscriptions {
             Clock clock,
             Scheduler timers,
             String instance,
-            Scheduler delivery) {
+            Scheduler delivery,
+            @Nullable EventTransport transport) {
+        this.transport = transport;
         this.channels = channels;
         this.lifecycle = lifecycle;
         this.context = new BusContext(store, clock, timers, instance, publishing::publishSystem, delivery);
@@ -65,6 +73,10 @@ public final class Subscriptions {
             throw lifecycle.closedError();
         }
         Channel<T> channel = channels.channel(settings.type());
+        DurableRoute route = channel.durable;
+        if (route != null) {
+            return subscribeDurable(settings, channel, route);
+        }
         SubscriberWorker<T> worker = new SubscriberWorker<>(settings, context, leaving -> {
             channel.remove(leaving);
             byName.remove(settings.name(), leaving);
@@ -87,6 +99,35 @@ public final class Subscriptions {
         return worker;
     }
 
+    private <T> SubscriberHandle subscribeDurable(
+            SubscriberSettings<T> settings, Channel<T> channel, DurableRoute route) {
+        String name = settings.name();
+        if (byName.containsKey(name)) { // before asking the transport, which refuses a second consumer of one name
+            throw new IllegalStateException("a subscriber named '" + name + "' exists already");
+        }
+        Duration worstCase = Objects.requireNonNull(WorstCase.of(settings.policy()), "checked by the spec's build()");
+        TransportConsumer<T> consumer =
+                route.transport().consumer(new ConsumerSpec<>(name, channel.type(), settings.startFrom(), worstCase));
+        DurableWorker<T> worker = new DurableWorker<>(
+                settings, context, consumer, route.declared(), leaving -> byName.remove(name, leaving));
+        if (byName.putIfAbsent(name, worker) != null) {
+            worker.discard();
+            consumer.close().subscribe(null, error -> {});
+            throw new IllegalStateException("a subscriber named '" + name + "' exists already");
+        }
+        lifecycle.track(worker);
+        worker.start();
+        for (MetricsBinding binding : bindings) {
+            binding.subscriberAdded(channel.type().name(), worker);
+        }
+        if (lifecycle.closed()) { // close() ran between the check and now, and may not have seen this subscriber
+            worker.shutdown(EventBus.DEFAULT_CLOSE_TIMEOUT, DeadLetterReason.SHUTDOWN, false)
+                    .subscribe();
+            throw lifecycle.closedError();
+        }
+        return worker;
+    }
+
     /**
      * Redrive the dead letters matching {@code query} through their subscriber's own chain; see {@code
      * EventBus.redrive(DeadLetterQuery)}.
@@ -94,19 +135,30 @@ public final class Subscriptions {
      * @throws IllegalArgumentException if no subscriber named {@code query.subscriber()} is on this bus
      */
     public Flux<RedriveResult> redrive(DeadLetterQuery query) {
-        SubscriberWorker<?> worker = byName.get(query.subscriber());
+        BusWorker worker = byName.get(query.subscriber());
         if (worker == null) {
             throw new IllegalArgumentException(
                     "no subscriber named '" + query.subscriber() + "' on bus '" + context.instance() + "'");
         }
-        return worker.redriver.redrive(query);
+        return worker.redriver().redrive(query);
     }
 
-    /** Return the bus's health: the worst of its subscribers' and the dead-letter store's, with the reasons. */
+    /**
+     * Return the bus's health: the worst of its subscribers', the dead-letter store's and the transport's, with the
+     * reasons.
+     */
     public SubscriberHealth health() {
         SubscriberHealth worst = SubscriberHealth.healthy();
         StringBuilder reasons = new StringBuilder();
-        for (SubscriberWorker<?> worker : byName.values()) {
+        EventTransport durableOn = transport;
+        if (durableOn != null) {
+            SubscriberHealth own = durableOn.health();
+            if (own.status() != SubscriberHealth.Status.HEALTHY) {
+                worst = own;
+                reasons.append("transport: ").append(own.reason());
+            }
+        }
+        for (BusWorker worker : byName.values()) {
             SubscriberHealth health = worker.health();
             if (health.status() != SubscriberHealth.Status.HEALTHY) {
                 reasons.append(reasons.length() == 0 ? "" : "; ")
@@ -151,10 +203,9 @@ public final class Subscriptions {
         bindings.add(binding);
         for (Channel<?> channel : channels.all()) {
             binding.channelAdded(channel);
-            String type = channel.type().name();
-            for (SubscriberWorker<?> worker : channel.workers()) {
-                binding.bindSubscriber(type, worker);
-            }
+        }
+        for (BusWorker worker : byName.values()) {
+            binding.bindSubscriber(worker.typeName(), worker);
         }
     }
 }
