@@ -18,10 +18,12 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * A typed, in-process event bus: publishers emit events, every subscriber reads its own bounded inbox with
- * backpressure and handles each event under its own {@link ResiliencePolicy}, and whatever a subscriber finally cannot
- * handle becomes a {@link DeadLetter} in the {@link DeadLetterStore}. Each (event, subscriber) ends in exactly one
- * {@link Outcome} (docs/DESIGN.md promise 1).
+ * A typed event bus: publishers emit events, every subscriber reads its own bounded inbox with backpressure and handles
+ * each event under its own {@link ResiliencePolicy}, and whatever a subscriber finally cannot handle becomes a {@link
+ * DeadLetter} in the {@link DeadLetterStore}. Each (event, subscriber) ends in exactly one {@link Outcome}
+ * (docs/DESIGN.md promise 1). Event types are in-process unless registered {@linkplain EventType#durable() durable}:
+ * those live on the bus's {@linkplain Builder#transport transport}, survive a process crash, are shared by every
+ * instance of a subscriber, and are delivered at least once (docs/DESIGN.md, "Durable types").
  *
  * <p>Thread-safe: any number of threads may publish at once (no lock is taken, no thread waits: a publish that must
  * wait for room parks as a continuation). Nothing here blocks. Build with {@link #builder()}.
@@ -241,7 +243,8 @@ public final class EventBus {
 
     /**
      * Stop accepting publishes and subscribers, let every subscriber drain its inbox, and dead-letter ({@code
-     * SHUTDOWN}) whatever has not finished within {@code timeout}. Eager: closing starts at call time, whether or not
+     * SHUTDOWN}) whatever has not finished within {@code timeout}. A durable subscriber stops reading, lets in-flight
+     * handlers finish within {@code timeout} and releases the rest, unacknowledged, for the next owner (no letters). Eager: closing starts at call time, whether or not
      * the {@code Mono} is subscribed. Idempotent: later calls return the first call's {@code Mono} (and its timeout).
      *
      * @return a {@code Mono} that completes when every event ever offered has an outcome

@@ -16,7 +16,9 @@ public interface SubscriberHandle {
 
     /**
      * Remove the subscriber: it takes no new events, in-flight handlers get the spec's grace period, then are
-     * cancelled; what is left becomes {@code UNSUBSCRIBED} dead letters.
+     * cancelled; what is left becomes {@code UNSUBSCRIBED} dead letters. A durable subscriber letters nothing: what is
+     * left is released, unacknowledged, for its partitions' next owner, and its consumer is closed, releasing its
+     * partition leases (docs/DESIGN.md promise 7).
      *
      * @return a {@code Mono} completing when every event it was offered has an outcome; idempotent
      */
