@@ -25,6 +25,15 @@ public enum BusMeters {
             "Events dropped because a best-effort (system-event) subscriber's inbox was full",
             "events",
             List.of("type", "subscriber"))),
+    /**
+     * Entries a durable subscriber read on this instance and handed back unacknowledged (close, dispose, fencing), for
+     * the partition's next owner; tags {@code type}, {@code subscriber}. Always 0 for in-process subscribers.
+     */
+    EVENTS_RELEASED(new MeterDoc(
+            "sluice.events.released",
+            "Durable entries read and handed back unacknowledged (close, dispose, fencing) for the next owner",
+            "events",
+            List.of("type", "subscriber"))),
     /** Time from taking an event out of the inbox to its outcome; tags {@code type}, {@code subscriber}. */
     HANDLER_DURATION(new MeterDoc(
             "sluice.handler.duration",

@@ -54,6 +54,11 @@ final class Counters {
         inFlight.decrement();
     }
 
+    /** Return how many durable entries were released, for metrics. */
+    long releasedCount() {
+        return released.sum();
+    }
+
     /** Count a letter the store acknowledged. */
     void letterWritten(DeadLetterReason reason) {
         lettersWritten[reason.ordinal()].increment();

@@ -85,6 +85,12 @@ final class MetricsBinding {
                 .tag("type", type)
                 .tag("subscriber", subscriber)
                 .register(meters);
+        BusMeters.EVENTS_RELEASED
+                .doc()
+                .counter(worker, w -> w.counters().releasedCount())
+                .tag("type", type)
+                .tag("subscriber", subscriber)
+                .register(meters);
         worker.timeHandlingWith(BusMeters.HANDLER_DURATION
                 .doc()
                 .timer()

@@ -21,6 +21,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -30,6 +32,8 @@ import reactor.core.scheduler.Scheduler;
  * A subscriber leaves the list when its shutdown begins. Thread-safe.
  */
 public final class Subscriptions {
+
+    private static final Logger log = LoggerFactory.getLogger(Subscriptions.class);
 
     private final Channels channels;
     private final Lifecycle lifecycle;
@@ -112,7 +116,8 @@ public final class Subscriptions {
                 settings, context, consumer, route.declared(), leaving -> byName.remove(name, leaving));
         if (byName.putIfAbsent(name, worker) != null) {
             worker.discard();
-            consumer.close().subscribe(null, error -> {});
+            consumer.close()
+                    .subscribe(null, error -> log.warn("Closing the unused consumer of '{}' failed", name, error));
             throw new IllegalStateException("a subscriber named '" + name + "' exists already");
         }
         lifecycle.track(worker);
