@@ -67,6 +67,30 @@ class DurablePauseTest {
     }
 
     @Test
+    void readsInHalfOpenNoMoreThanTheBreakerPermits() {
+        ResiliencePolicy policy = ResiliencePolicy.builder("clock")
+                .timeout(Duration.ofSeconds(1))
+                .circuitBreaker(CircuitBreakerConfig.custom()
+                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                        .slidingWindowSize(10)
+                        .permittedNumberOfCallsInHalfOpenState(2)
+                        .build())
+                .scheduler(vts)
+                .build();
+        bus.subscribe(SubscriberSpec.<Tick>builder("clock", Tick.DURABLE, e -> Mono.empty())
+                .policy(policy)
+                .build());
+        FakeTransport.FakeConsumer<Tick> consumer = transport.consumer("clock");
+        until("the first read", () -> consumer.rooms.size() == 1);
+
+        java.util.Objects.requireNonNull(policy.circuitBreaker()).transitionToOpenState();
+        policy.circuitBreaker().transitionToHalfOpenState();
+        consumer.answerRead(); // empty: the next read follows at once, sized by what half-open permits
+
+        assertThat(consumer.rooms).containsExactly(SubscriberSpec.DEFAULT_INBOX_SIZE, 2);
+    }
+
+    @Test
     void readsNothingWhileTheStoreRefusesLetters() {
         bus.subscribe(SubscriberSpec.<Tick>builder(
                         "clock", Tick.DURABLE, e -> Mono.error(new IllegalArgumentException("bad")))

@@ -210,6 +210,28 @@ class DurableSubscriberTest {
     }
 
     @Test
+    void entriesWaitingForTheirKeyAreReleasedOnceThePartitionIsFenced() {
+        HeldHandler<Tick> held = new HeldHandler<>();
+        SubscriberHandle handle = bus.subscribe(SubscriberSpec.builder("clock", Tick.DURABLE, held)
+                .concurrency(3)
+                .orderedByKey(true)
+                .build());
+        FakeTransport.FakeConsumer<Tick> consumer = consumer("clock");
+        publish(tick("a", 1), tick("a", 2), tick("a", 3));
+        until("a1 runs, a2 and a3 wait for it", () -> held.active() == 1 && consumer.outstanding.get() == 3);
+
+        for (int p = 0; p < 4; p++) {
+            consumer.fenced.add(p); // the lease is lost while a1 runs
+        }
+        held.releaseNext();
+        until("a1 acked, the rest released", () -> consumer.acked.size() == 1 && consumer.released.size() == 2);
+
+        assertThat(held.started()).containsExactly(tick("a", 1));
+        until("stats settle", () -> handle.stats().inFlight() == 0);
+        assertThat(handle.stats()).isEqualTo(new SubscriberStats(3, 1, 0, 0, 0, 2, 0));
+    }
+
+    @Test
     void anEntryPastTheDeliveryLimitBecomesADeliveryLimitLetterWithoutCallingTheHandler() {
         List<Tick> handled = new CopyOnWriteArrayList<>();
         SubscriberHandle handle = bus.subscribe(SubscriberSpec.<Tick>builder(
