@@ -254,7 +254,8 @@ final class DurableFeed<T> implements Health.Fill {
                             millis,
                             TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException disposed) {
-            pausing = false; // no timers any more: nothing will read again
+            pausing = false; // no timers any more (the bus scheduler was disposed): nothing will read again
+            log.debug("Subscriber '{}' cannot schedule its next read", worker.name(), disposed);
         }
     }
 }
