@@ -142,9 +142,10 @@ public final class EventBus {
     public <T> Flux<PublishReceipt> publishAll(EventType<T> type, Publisher<? extends T> payloads) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(payloads, "payloads");
-        return Flux.defer(() -> channels.durable(type)
-                ? publishing.publishAll(type, payloads)
-                : Flux.<T>from(payloads).concatMap(payload -> publish(type, payload), 1));
+        if (channels.durable(type)) { // decided at assembly: a type registered durable later is published one by one
+            return publishing.publishAll(type, payloads);
+        }
+        return Flux.<T>from(payloads).concatMap(payload -> publish(type, payload), 1);
     }
 
     /**
