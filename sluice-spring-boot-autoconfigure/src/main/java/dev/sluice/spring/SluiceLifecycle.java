@@ -1,0 +1,142 @@
+package dev.sluice.spring;
+
+import dev.sluice.bus.EventBus;
+import dev.sluice.bus.EventType;
+import dev.sluice.bus.SubscriberHandle;
+import dev.sluice.bus.SubscriberSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.publisher.Mono;
+
+/**
+ * Starts the bus's subscribers when the context starts and closes the bus when it stops. Its {@link #PHASE} is below
+ * the web server's graceful-shutdown phase ({@code WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE}, {@code
+ * DEFAULT_PHASE - 1024}) and the web server's own ({@code DEFAULT_PHASE - 2048}), so requests still in flight during
+ * a graceful shutdown can publish; and above the Redis connection factory's ({@code LettuceConnectionFactory}, phase
+ * 0), so the store still reaches Redis while the bus drains. Starting goes the other way: subscribers are on the bus
+ * before the web server takes requests.
+ *
+ * <p>Stopping calls {@link EventBus#close(Duration)} with the shutdown phase's timeout ({@code
+ * spring.lifecycle.timeout-per-shutdown-phase}, default 30 s) less {@code sluice.lifecycle.close-margin} (default 2
+ * s; at least half the phase): what cannot finish by then becomes {@code SHUTDOWN} dead letters, written before the
+ * phase ends. Then the store is closed with {@code closeGracefully} when it has one. Nothing here blocks: the stop
+ * callback runs when both are done.
+ */
+public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingSingleton {
+
+    /** The phase: {@code DEFAULT_PHASE - 4096}. */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+    private static final Logger log = LoggerFactory.getLogger(SluiceLifecycle.class);
+
+    private final EventBus bus;
+    private final Supplier<List<SubscriberSpec<?>>> specs;
+    private final List<EventType<?>> types;
+    private final Duration closeTimeout;
+    private final @Nullable Supplier<Mono<Void>> closeStore;
+    private final Map<String, SluiceSubscriber> subscribers = new ConcurrentSkipListMap<>();
+    private @Nullable List<SubscriberSpec<?>> assembled;
+    private volatile boolean running;
+
+    /**
+     * Create the lifecycle.
+     *
+     * @param bus the bus
+     * @param specs builds the subscribers' specs (checked when every singleton exists, so a bad one fails startup)
+     * @param types event types to register before subscribing
+     * @param closeTimeout what {@link EventBus#close(Duration)} gets
+     * @param closeStore closes the store after the bus, or null to leave it open
+     */
+    public SluiceLifecycle(
+            EventBus bus,
+            Supplier<List<SubscriberSpec<?>>> specs,
+            List<EventType<?>> types,
+            Duration closeTimeout,
+            @Nullable Supplier<Mono<Void>> closeStore) {
+        this.bus = Objects.requireNonNull(bus, "bus");
+        this.specs = Objects.requireNonNull(specs, "specs");
+        this.types = List.copyOf(types);
+        this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+        this.closeStore = closeStore;
+    }
+
+    /** Return the close timeout of {@code phase} less {@code margin}, and at least half the phase. */
+    public static Duration closeTimeout(Duration phase, Duration margin) {
+        Duration less = phase.minus(margin);
+        Duration half = phase.dividedBy(2);
+        return less.compareTo(half) < 0 ? half : less;
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        assembled = specs.get();
+    }
+
+    @Override
+    public void start() {
+        types.forEach(bus::register);
+        List<SubscriberSpec<?>> toStart = assembled != null ? assembled : specs.get();
+        for (SubscriberSpec<?> spec : toStart) {
+            SubscriberHandle handle = bus.subscribe(spec);
+            subscribers.put(spec.name(), new SluiceSubscriber(spec.name(), spec.type().name(), handle, spec.policy()));
+        }
+        running = true;
+        log.info("Sluice started {} subscriber(s): {}", subscribers.size(), subscribers.keySet());
+    }
+
+    @Override
+    public void stop() {
+        throw new UnsupportedOperationException("stop(Runnable) is the one Spring calls for a SmartLifecycle");
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        running = false;
+        Mono<Void> store = closeStore == null ? Mono.empty() : Mono.defer(closeStore);
+        bus.close(closeTimeout)
+                .onErrorResume(e -> {
+                    log.warn("Sluice bus closed with an error", e);
+                    return Mono.empty();
+                })
+                .then(store)
+                .doFinally(signal -> callback.run())
+                .subscribe(null, e -> log.warn("Sluice dead-letter store closed with an error", e));
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** Return the subscribers started, by name. */
+    public Collection<SluiceSubscriber> subscribers() {
+        return new ArrayList<>(subscribers.values());
+    }
+
+    /** Return the subscriber {@code name}, if started. */
+    public Optional<SluiceSubscriber> subscriber(String name) {
+        return Optional.ofNullable(subscribers.get(name));
+    }
+
+    /** Return the close timeout the bus gets. */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+}

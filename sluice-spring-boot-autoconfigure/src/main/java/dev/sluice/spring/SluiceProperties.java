@@ -1,0 +1,190 @@
+package dev.sluice.spring;
+
+import dev.sluice.bus.BreakerOpenPolicy;
+import dev.sluice.bus.OverflowPolicy;
+import dev.sluice.policy.Backoff;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The {@code sluice.*} properties (docs/spring-boot.md lists every key with its default). Immutable; bound once at
+ * startup. A value Boot cannot convert fails startup through Boot's own analyzer; a value Sluice rejects fails it
+ * through {@link SluiceFailureAnalyzer}, naming the key and the value.
+ *
+ * <p>{@code sluice.durable.*} is not here: the durable transport adds it when it lands.
+ *
+ * @param instanceId this instance's name in dead letters and in the journal's directory (default: {@code
+ *     spring.application.name}, or {@code sluice}, then {@code -} and the host name)
+ * @param policies {@code sluice.policies.<name>.*}: the policies {@code dev.sluice.policy.PolicyProperties} registers
+ * @param subscribers {@code sluice.subscribers.<name>.*}: settings of the {@link SluiceListener} subscriber of that
+ *     name; a name no listener has fails startup
+ * @param deadLetters {@code sluice.dead-letters.*}: the dead-letter store
+ * @param health {@code sluice.health.*}: how the health contributor reports an open breaker
+ * @param lifecycle {@code sluice.lifecycle.*}: shutdown timing
+ */
+@ConfigurationProperties("sluice")
+public record SluiceProperties(
+        @Nullable String instanceId,
+        @DefaultValue Map<String, Policy> policies,
+        @DefaultValue Map<String, Subscriber> subscribers,
+        @DefaultValue DeadLetters deadLetters,
+        @DefaultValue Health health,
+        @DefaultValue Lifecycle lifecycle) {
+
+    /** The prefix of every key. */
+    public static final String PREFIX = "sluice";
+
+    /**
+     * One policy, {@code sluice.policies.<name>.*}: exactly the keys {@code PolicyProperties} reads. An absent part
+     * (retry, circuit breaker, bulkhead, rate limiter) is not applied; an absent key keeps the library's default.
+     *
+     * @param timeout each attempt completes within this
+     * @param deadline a total deadline per event across attempts
+     * @param retry {@code retry.*}
+     * @param circuitBreaker {@code circuit-breaker.*}
+     * @param bulkhead {@code bulkhead.*}
+     * @param rateLimiter {@code rate-limiter.*}
+     */
+    public record Policy(
+            @Nullable Duration timeout,
+            @Nullable Duration deadline,
+            @Nullable Retry retry,
+            @Nullable CircuitBreaker circuitBreaker,
+            @Nullable Bulkhead bulkhead,
+            @Nullable RateLimiter rateLimiter) {}
+
+    /**
+     * {@code sluice.policies.<name>.retry.*}.
+     *
+     * @param maxAttempts attempts, counting the first (resilience4j's convention), at least 1
+     * @param minBackoff the first backoff
+     * @param maxBackoff the longest backoff
+     * @param multiplier backoff growth per attempt
+     * @param jitter random share of each backoff, 0 to 1
+     * @param backoff exponential, linear or fixed
+     */
+    public record Retry(
+            @Nullable Integer maxAttempts,
+            @Nullable Duration minBackoff,
+            @Nullable Duration maxBackoff,
+            @Nullable Double multiplier,
+            @Nullable Double jitter,
+            @Nullable Backoff backoff) {}
+
+    /**
+     * {@code sluice.policies.<name>.circuit-breaker.*} (resilience4j's settings, under Sluice's names).
+     *
+     * @param failureRateThreshold percent
+     * @param slowCallRateThreshold percent
+     * @param slowCallDurationThreshold a call slower than this is slow
+     * @param slidingWindowType count-based or time-based
+     * @param slidingWindowSize calls, or seconds when time-based
+     * @param minimumNumberOfCalls calls before the rate counts
+     * @param waitInOpen how long the breaker stays open
+     * @param permittedCallsInHalfOpen trial calls in half-open
+     */
+    public record CircuitBreaker(
+            @Nullable Double failureRateThreshold,
+            @Nullable Double slowCallRateThreshold,
+            @Nullable Duration slowCallDurationThreshold,
+            @Nullable SlidingWindowType slidingWindowType,
+            @Nullable Integer slidingWindowSize,
+            @Nullable Integer minimumNumberOfCalls,
+            @Nullable Duration waitInOpen,
+            @Nullable Integer permittedCallsInHalfOpen) {}
+
+    /**
+     * {@code sluice.policies.<name>.bulkhead.*}.
+     *
+     * @param maxConcurrent calls at once
+     */
+    public record Bulkhead(@Nullable Integer maxConcurrent) {}
+
+    /**
+     * {@code sluice.policies.<name>.rate-limiter.*}.
+     *
+     * @param limitForPeriod calls per period (default 50 when the part is present)
+     * @param refreshPeriod the period (default 500 ms when the part is present)
+     */
+    public record RateLimiter(@Nullable Integer limitForPeriod, @Nullable Duration refreshPeriod) {}
+
+    /**
+     * One subscriber, {@code sluice.subscribers.<name>.*}; an absent key keeps {@code SubscriberSpec}'s default.
+     *
+     * @param policy the name of a {@code sluice.policies} policy (default: the policy named like the subscriber if
+     *     there is one, else {@code SubscriberSpec.DEFAULT_POLICY}, a 30 s timeout)
+     * @param inboxSize inbox capacity (default 1024)
+     * @param concurrency events handled at once (default 1)
+     * @param orderedByKey one event per key at a time, in order (default false)
+     * @param overflow backpressure or dead-letter when the inbox is full (default backpressure)
+     * @param maxPublishWait longest wait of a publish for room (default 250 ms)
+     * @param onBreakerOpen pause or dead-letter while the breaker is open (default pause)
+     * @param disposeGrace grace for in-flight handlers on dispose (default 5 s)
+     * @param redriveDelays scheduled redrive after these delays, then park (default: no scheduled redrive)
+     */
+    public record Subscriber(
+            @Nullable String policy,
+            @Nullable Integer inboxSize,
+            @Nullable Integer concurrency,
+            @Nullable Boolean orderedByKey,
+            @Nullable OverflowPolicy overflow,
+            @Nullable Duration maxPublishWait,
+            @Nullable BreakerOpenPolicy onBreakerOpen,
+            @Nullable Duration disposeGrace,
+            @Nullable List<Duration> redriveDelays) {}
+
+    /**
+     * {@code sluice.dead-letters.*}.
+     *
+     * @param store {@code redis} (default), or {@code in-memory}, which loses every letter when the process ends
+     *     (a startup warning says so)
+     * @param keyPrefix the Redis key prefix (default {@code sluice}: keys {@code sluice:dlq:{<subscriber>}})
+     * @param journalDirectory where the Redis store journals letters Redis did not acknowledge; the journal is {@code
+     *     <journal-directory>/<instance-id>/dead-letters.journal} (default {@code sluice-journal}, relative to the
+     *     working directory)
+     * @param commandTimeout how long Redis has to answer before a letter is journaled; also the connect timeout
+     *     (default 1 s)
+     * @param replayInterval time between journal replays (default 1 s)
+     * @param maxPayloadBytes longest stored payload JSON (default 65536)
+     * @param maxLength most letters kept per subscriber stream, 0 for no limit (default 0)
+     */
+    public record DeadLetters(
+            @DefaultValue("redis") Store store,
+            @DefaultValue("sluice") String keyPrefix,
+            @DefaultValue("sluice-journal") Path journalDirectory,
+            @DefaultValue("1s") Duration commandTimeout,
+            @DefaultValue("1s") Duration replayInterval,
+            @DefaultValue("65536") int maxPayloadBytes,
+            @DefaultValue("0") long maxLength) {}
+
+    /** Which dead-letter store the starter configures. */
+    public enum Store {
+        /** The Redis store, on Boot's {@code spring.data.redis.*} connection. */
+        REDIS,
+        /** The in-memory store: letters die with the process. */
+        IN_MEMORY
+    }
+
+    /**
+     * {@code sluice.health.*}.
+     *
+     * @param breakerOpenDown report an open breaker as {@code DOWN} (HTTP 503) instead of {@code CIRCUIT_OPEN} (HTTP
+     *     200) (default false)
+     */
+    public record Health(@DefaultValue("false") boolean breakerOpenDown) {}
+
+    /**
+     * {@code sluice.lifecycle.*}.
+     *
+     * @param closeMargin the bus's close timeout is {@code spring.lifecycle.timeout-per-shutdown-phase} less this,
+     *     so letters of what cannot finish are written within the phase (default 2 s; the timeout is at least half
+     *     the phase)
+     */
+    public record Lifecycle(@DefaultValue("2s") Duration closeMargin) {}
+}
