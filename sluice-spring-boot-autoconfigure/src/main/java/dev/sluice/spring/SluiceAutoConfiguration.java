@@ -100,7 +100,7 @@ public final class SluiceAutoConfiguration {
     /** Return the collector of {@link SluiceListener} methods (a bean post-processor, so static). */
     @Bean
     @ConditionalOnMissingBean
-    public static ListenerMethods sluiceListenerMethods() {
+    static ListenerMethods sluiceListenerMethods() {
         return new ListenerMethods();
     }
 
@@ -110,7 +110,7 @@ public final class SluiceAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    public SluiceLifecycle sluiceLifecycle(
+    SluiceLifecycle sluiceLifecycle(
             EventBus bus,
             DeadLetterStore store,
             PolicyRegistry registry,

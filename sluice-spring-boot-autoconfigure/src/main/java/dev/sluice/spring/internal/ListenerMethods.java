@@ -79,7 +79,7 @@ public final class ListenerMethods implements BeanPostProcessor {
         Class<?> payload = takesEvent
                 ? ResolvableType.forMethodParameter(method, 0).getGeneric(0).resolve()
                 : param;
-        if (payload == null || payload == Object.class && takesEvent) {
+        if (payload == null || (payload == Object.class && takesEvent)) {
             throw refuse(
                     name,
                     "takes an Event without a payload class",
