@@ -90,7 +90,8 @@ public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingS
         List<SubscriberSpec<?>> toStart = assembled != null ? assembled : specs.get();
         for (SubscriberSpec<?> spec : toStart) {
             SubscriberHandle handle = bus.subscribe(spec);
-            subscribers.put(spec.name(), new SluiceSubscriber(spec.name(), spec.type().name(), handle, spec.policy()));
+            subscribers.put(
+                    spec.name(), new SluiceSubscriber(spec.name(), spec.type().name(), handle, spec.policy()));
         }
         running = true;
         log.info("Sluice started {} subscriber(s): {}", subscribers.size(), subscribers.keySet());

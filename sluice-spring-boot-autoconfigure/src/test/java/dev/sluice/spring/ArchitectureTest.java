@@ -11,8 +11,8 @@ class ArchitectureTest {
 
     // the starter wires the library through its public API only; the bus's and the store's internals stay theirs
     @ArchTest
-    static final ArchRule usesNoLibraryInternals =
-            ArchitectureRules.noClassDependsOn("dev.sluice.bus.internal..", "dev.sluice.policy.internal..", "dev.sluice.bus.redis.internal..");
+    static final ArchRule usesNoLibraryInternals = ArchitectureRules.noClassDependsOn(
+            "dev.sluice.bus.internal..", "dev.sluice.policy.internal..", "dev.sluice.bus.redis.internal..");
 
     @ArchTest
     static final ArchRule usesNoApplication = ArchitectureRules.noClassDependsOnApplications();

@@ -41,7 +41,11 @@ class PropertiesMetadataTest {
 
         assertThat(properties.get("sluice.policies").get("type").asText()).endsWith("SluiceProperties$Policy>");
         assertThat(properties.get("sluice.subscribers").get("type").asText()).endsWith("SluiceProperties$Subscriber>");
-        assertThat(properties.get("sluice.dead-letters.store").get("defaultValue").asText()).isEqualTo("redis");
+        assertThat(properties
+                        .get("sluice.dead-letters.store")
+                        .get("defaultValue")
+                        .asText())
+                .isEqualTo("redis");
         assertThat(properties)
                 .containsKeys(
                         "sluice.dead-letters.key-prefix",
@@ -53,8 +57,8 @@ class PropertiesMetadataTest {
 
     @Test
     void policyRecordHasExactlyTheKeysPolicyPropertiesReads() throws Exception {
-        Path source = Path.of("..", "reactive-policies", "src", "main", "java", "dev", "sluice", "policy",
-                "PolicyProperties.java");
+        Path source = Path.of(
+                "..", "reactive-policies", "src", "main", "java", "dev", "sluice", "policy", "PolicyProperties.java");
         Set<String> read = new TreeSet<>();
         Matcher m = Pattern.compile("case \"([a-z.-]+)\"").matcher(Files.readString(source));
         while (m.find()) {
@@ -69,11 +73,22 @@ class PropertiesMetadataTest {
         var policy = new SluiceProperties.Policy(
                 Duration.ofMillis(300),
                 Duration.ofSeconds(2),
-                new SluiceProperties.Retry(3, Duration.ofMillis(50), Duration.ofSeconds(1), 2.0, 0.5,
+                new SluiceProperties.Retry(
+                        3,
+                        Duration.ofMillis(50),
+                        Duration.ofSeconds(1),
+                        2.0,
+                        0.5,
                         dev.sluice.policy.Backoff.EXPONENTIAL),
-                new SluiceProperties.CircuitBreaker(50.0, 100.0, Duration.ofSeconds(60),
+                new SluiceProperties.CircuitBreaker(
+                        50.0,
+                        100.0,
+                        Duration.ofSeconds(60),
                         io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
-                        100, 100, Duration.ofSeconds(60), 10),
+                        100,
+                        100,
+                        Duration.ofSeconds(60),
+                        10),
                 new SluiceProperties.Bulkhead(25),
                 new SluiceProperties.RateLimiter(100, Duration.ofSeconds(1)));
         Map<String, String> keys = PolicyKeys.of(Map.of("inventory", policy));

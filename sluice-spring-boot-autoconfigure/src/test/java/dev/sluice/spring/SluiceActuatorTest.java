@@ -45,7 +45,8 @@ class SluiceActuatorTest {
 
             assertThat(health(health, "inventory").getStatus()).isEqualTo(SluiceHealthContributor.CIRCUIT_OPEN);
             assertThat(health(health, "inventory").getDetails()).containsEntry("breaker", "OPEN");
-            assertThat(health(health, SluiceHealthContributor.STORE).getStatus()).isEqualTo(Status.UP);
+            assertThat(health(health, SluiceHealthContributor.STORE).getStatus())
+                    .isEqualTo(Status.UP);
             assertThat(health.stream().map(e -> e.name())).containsExactly("inventory", "deadLetterStore");
         });
     }
@@ -55,7 +56,8 @@ class SluiceActuatorTest {
         runner.withPropertyValues("sluice.health.breaker-open-down=true").run(context -> {
             breaker(context.getBean(SluiceLifecycle.class)).transitionToOpenState();
 
-            assertThat(health(context.getBean(SluiceHealthContributor.class), "inventory").getStatus())
+            assertThat(health(context.getBean(SluiceHealthContributor.class), "inventory")
+                            .getStatus())
                     .isEqualTo(Status.DOWN);
         });
     }
@@ -67,12 +69,20 @@ class SluiceActuatorTest {
             letterFor(context.getBean(EventBus.class));
 
             Map<String, Object> page = endpoint.letters(
-                            SecurityContext.NONE, "inventory", "order.placed", "permanent_error", null, null, null,
-                            null, null)
+                            SecurityContext.NONE,
+                            "inventory",
+                            "order.placed",
+                            "permanent_error",
+                            null,
+                            null,
+                            null,
+                            null,
+                            null)
                     .block(Duration.ofSeconds(5));
 
             assertThat(page).containsEntry("count", 1L);
-            Map<?, ?> letter = (Map<?, ?>) ((List<?>) Objects.requireNonNull(page).get("letters")).get(0);
+            Map<?, ?> letter =
+                    (Map<?, ?>) ((List<?>) Objects.requireNonNull(page).get("letters")).get(0);
             assertThat(letter.get("payload")).isEqualTo(SluiceEndpoint.MASK);
             assertThat(letter.get("stackTrace")).isEqualTo(SluiceEndpoint.MASK);
             assertThat(letter.get("reason")).isEqualTo("PERMANENT_ERROR");
@@ -87,16 +97,18 @@ class SluiceActuatorTest {
 
     @Test
     void endpointShowsValuesWhenAllowed() {
-        runner.withPropertyValues("management.endpoint.sluice.show-values=always").run(context -> {
-            letterFor(context.getBean(EventBus.class));
+        runner.withPropertyValues("management.endpoint.sluice.show-values=always")
+                .run(context -> {
+                    letterFor(context.getBean(EventBus.class));
 
-            Map<String, Object> page = context.getBean(SluiceEndpoint.class)
-                    .letters(SecurityContext.NONE, "inventory", null, null, null, null, null, null, null)
-                    .block(Duration.ofSeconds(5));
+                    Map<String, Object> page = context.getBean(SluiceEndpoint.class)
+                            .letters(SecurityContext.NONE, "inventory", null, null, null, null, null, null, null)
+                            .block(Duration.ofSeconds(5));
 
-            Map<?, ?> letter = (Map<?, ?>) ((List<?>) Objects.requireNonNull(page).get("letters")).get(0);
-            assertThat(letter.get("payload").toString()).contains("bad-1");
-        });
+                    Map<?, ?> letter =
+                            (Map<?, ?>) ((List<?>) Objects.requireNonNull(page).get("letters")).get(0);
+                    assertThat(letter.get("payload").toString()).contains("bad-1");
+                });
     }
 
     @Test

@@ -60,7 +60,9 @@ class SluiceAutoConfigurationTest {
                     .block(Duration.ofSeconds(5));
             bus.whenIdle().block(Duration.ofSeconds(5));
 
-            assertThat(context.getBean(Inventory.class).seen).extracting(OrderPlaced::id).containsExactly("o-1");
+            assertThat(context.getBean(Inventory.class).seen)
+                    .extracting(OrderPlaced::id)
+                    .containsExactly("o-1");
             assertThat(context.getBean(Audit.class).ids).containsExactly("o-1");
             assertThat(context.getBean(SluiceLifecycle.class).subscribers())
                     .extracting(SluiceSubscriber::name)
@@ -89,14 +91,13 @@ class SluiceAutoConfigurationTest {
 
     @Test
     void eventTypeAndSubscriberSpecBeansArePickedUp() {
-        EventType<OrderPlaced> keyed = EventType.of("order.placed", OrderPlaced.class).withKey(OrderPlaced::id);
+        EventType<OrderPlaced> keyed =
+                EventType.of("order.placed", OrderPlaced.class).withKey(OrderPlaced::id);
         inMemory.withBean(Inventory.class)
                 .withBean("orderPlaced", EventType.class, () -> keyed)
-                .withBean(
-                        "shipping",
-                        SubscriberSpec.class,
-                        () -> SubscriberSpec.builder("shipping", keyed, e -> Mono.empty())
-                                .build())
+                .withBean("shipping", SubscriberSpec.class, () -> SubscriberSpec.builder(
+                                "shipping", keyed, e -> Mono.empty())
+                        .build())
                 .run(context -> {
                     assertThat(context).hasNotFailed();
 
@@ -148,7 +149,8 @@ class SluiceAutoConfigurationTest {
 
     @Test
     void withoutActuatorThereIsNoHealthEndpointOrMetrics() {
-        inMemory.withClassLoader(new FilteredClassLoader(Endpoint.class, ReactiveHealthContributor.class, MeterRegistry.class))
+        inMemory.withClassLoader(
+                        new FilteredClassLoader(Endpoint.class, ReactiveHealthContributor.class, MeterRegistry.class))
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context).hasSingleBean(EventBus.class);
@@ -177,8 +179,8 @@ class SluiceAutoConfigurationTest {
         PolicyMetrics policyMetrics = PolicyMetrics.of(registry);
         new ApplicationContextRunner()
                 .withConfiguration(SLUICE)
-                .withConfiguration(
-                        AutoConfigurations.of(MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(
+                        MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class))
                 .withPropertyValues("management.endpoints.web.exposure.include=sluice")
                 .withBean(PolicyRegistry.class, () -> registry)
                 .withBean(DeadLetterStore.class, () -> store)
@@ -203,8 +205,11 @@ class SluiceAutoConfigurationTest {
                         SluiceHealthContributor.class,
                         () -> new SluiceHealthContributor(
                                 new SluiceLifecycle(
-                                        EventBus.builder().build(), java.util.List::of, java.util.List.of(),
-                                        Duration.ofSeconds(1), null),
+                                        EventBus.builder().build(),
+                                        java.util.List::of,
+                                        java.util.List.of(),
+                                        Duration.ofSeconds(1),
+                                        null),
                                 InMemoryDeadLetterStore.create(),
                                 true))
                 .withBean(

@@ -33,7 +33,9 @@ class SluiceLifecycleTest {
                 .withBean("redisConnectionFactory", Recorder.class, redis, "redis connection factory", stops)
                 .run(context -> {
                     assertThat(context).hasNotFailed();
-                    context.getBeansOfType(Recorder.class).values().forEach(r -> r.bus = context.getBean(EventBus.class));
+                    context.getBeansOfType(Recorder.class)
+                            .values()
+                            .forEach(r -> r.bus = context.getBean(EventBus.class));
 
                     context.close();
 

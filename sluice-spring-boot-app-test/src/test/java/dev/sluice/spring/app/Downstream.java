@@ -44,5 +44,4 @@ final class Downstream implements AutoCloseable {
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
     }
-
 }

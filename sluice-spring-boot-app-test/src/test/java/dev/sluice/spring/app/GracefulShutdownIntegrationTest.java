@@ -87,7 +87,8 @@ class GracefulShutdownIntegrationTest {
             List<StreamMessage<String, String>> letters =
                     redis.connect().sync().xrange(redis.key("sluice") + ":dlq:{inventory}", Range.create("-", "+"));
             Map<String, String> reasons = letters.stream()
-                    .collect(Collectors.toMap(m -> m.getBody().get("event_key"), m -> m.getBody().get("reason")));
+                    .collect(Collectors.toMap(
+                            m -> m.getBody().get("event_key"), m -> m.getBody().get("reason")));
             Set<String> delivered = downstream.received.stream()
                     .map(body -> body.replaceAll(".*\"id\":\"(o-[0-9]+)\".*", "$1"))
                     .collect(Collectors.toSet());

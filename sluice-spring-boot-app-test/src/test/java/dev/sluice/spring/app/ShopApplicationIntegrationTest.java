@@ -170,7 +170,8 @@ class ShopApplicationIntegrationTest {
                 .returnResult()
                 .getResponseBody();
         assertThat(prometheus)
-                // Prometheus appends the base unit: sluice.events.published (events) -> sluice_events_published_events_total
+                // Prometheus appends the base unit: sluice.events.published (events) ->
+                // sluice_events_published_events_total
                 .contains("sluice_events_published_events_total{type=\"order.placed\"}")
                 .contains("sluice_events_handled_events_total")
                 .contains("sluice_policy_calls_total{outcome=\"success\",policy=\"downstream\"}")

@@ -117,14 +117,15 @@ public final class SluiceEndpoint {
         DeadLetterQuery query = query(subscriber, type, reason, from, to, parked, offset, limit);
         boolean show = shown(security);
         DeadLetterStore store = bus.deadLetters();
-        return store.count(query).zipWith(store.list(query).map(l -> view(l, show)).collectList(), (count, page) -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("subscriber", subscriber);
-            body.put("count", count);
-            body.put("offset", query.offset());
-            body.put("letters", page);
-            return body;
-        });
+        return store.count(query)
+                .zipWith(store.list(query).map(l -> view(l, show)).collectList(), (count, page) -> {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("subscriber", subscriber);
+                    body.put("count", count);
+                    body.put("offset", query.offset());
+                    body.put("letters", page);
+                    return body;
+                });
     }
 
     /** Return one letter, or an empty {@code Mono} (HTTP 404) if {@code subscriber} has none with that id. */
@@ -193,8 +194,7 @@ public final class SluiceEndpoint {
                     .withReason(reason == null ? null : DeadLetterReason.valueOf(reason.toUpperCase(Locale.ROOT)))
                     .withTimeRange(instant(from), instant(to))
                     .withParked(parked != null && parked)
-                    .withPage(
-                            offset == null ? 0 : offset, limit == null ? DeadLetterQuery.DEFAULT_LIMIT : limit);
+                    .withPage(offset == null ? 0 : offset, limit == null ? DeadLetterQuery.DEFAULT_LIMIT : limit);
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new InvalidEndpointRequestException(String.valueOf(e.getMessage()), "invalid filter");
         }

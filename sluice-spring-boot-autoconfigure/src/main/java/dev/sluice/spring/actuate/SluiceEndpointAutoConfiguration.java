@@ -29,8 +29,7 @@ public final class SluiceEndpointAutoConfiguration {
     /** Return the endpoint. */
     @Bean
     @ConditionalOnMissingBean
-    public SluiceEndpoint sluiceEndpoint(
-            EventBus bus, SluiceLifecycle lifecycle, SluiceEndpointProperties properties) {
+    public SluiceEndpoint sluiceEndpoint(EventBus bus, SluiceLifecycle lifecycle, SluiceEndpointProperties properties) {
         return new SluiceEndpoint(bus, lifecycle, properties);
     }
 }

@@ -61,8 +61,7 @@ public final class SluiceHealthContributor implements CompositeReactiveHealthCon
 
     @Override
     public Stream<Entry> stream() {
-        Stream<Entry> subscribers =
-                lifecycle.subscribers().stream().map(s -> new Entry(s.name(), indicator(s)));
+        Stream<Entry> subscribers = lifecycle.subscribers().stream().map(s -> new Entry(s.name(), indicator(s)));
         return Stream.concat(subscribers, Stream.of(new Entry(STORE, storeIndicator())));
     }
 

@@ -34,7 +34,8 @@ public final class LettuceVersionCheck {
         }
         int major;
         try {
-            major = Integer.parseInt(version.substring(0, version.indexOf('.') > 0 ? version.indexOf('.') : version.length()));
+            major = Integer.parseInt(
+                    version.substring(0, version.indexOf('.') > 0 ? version.indexOf('.') : version.length()));
         } catch (NumberFormatException e) {
             return;
         }

@@ -37,9 +37,8 @@ public final class ListenerMethods implements BeanPostProcessor {
         if (without.contains(target)) {
             return bean;
         }
-        Map<Method, SluiceListener> methods = MethodIntrospector.selectMethods(
-                target,
-                (MethodIntrospector.MetadataLookup<SluiceListener>)
+        Map<Method, SluiceListener> methods =
+                MethodIntrospector.selectMethods(target, (MethodIntrospector.MetadataLookup<SluiceListener>)
                         m -> AnnotatedElementUtils.findMergedAnnotation(m, SluiceListener.class));
         if (methods.isEmpty()) {
             without.add(target);
