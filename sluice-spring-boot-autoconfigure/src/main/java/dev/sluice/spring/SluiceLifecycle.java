@@ -97,9 +97,10 @@ public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingS
         log.info("Sluice started {} subscriber(s): {}", subscribers.size(), subscribers.keySet());
     }
 
+    /** Close as {@link #stop(Runnable)} does, without waiting (Spring calls {@link #stop(Runnable)}). */
     @Override
     public void stop() {
-        throw new UnsupportedOperationException("stop(Runnable) is the one Spring calls for a SmartLifecycle");
+        stop(() -> {});
     }
 
     @Override

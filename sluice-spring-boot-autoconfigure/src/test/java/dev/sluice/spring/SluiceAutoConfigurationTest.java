@@ -2,6 +2,10 @@ package dev.sluice.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sluice.bus.BusMetrics;
 import dev.sluice.bus.DeadLetterStore;
 import dev.sluice.bus.EventBus;
@@ -23,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
@@ -283,6 +288,69 @@ class SluiceAutoConfigurationTest {
                     .contains("Fixtures$TwoParameters#handle(OrderPlaced, String)")
                     .contains("takes 2 parameters");
         });
+    }
+
+    @Test
+    void metersCoverSubscribersAndPoliciesAddedAfterStartup() {
+        inMemory.withBean(Inventory.class).run(context -> {
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+            EventBus bus = context.getBean(EventBus.class);
+            PolicyRegistry registry = context.getBean(PolicyRegistry.class);
+
+            registry.register("later", b -> b.timeout(Duration.ofSeconds(1)));
+            bus.subscribe(
+                    SubscriberSpec.builder("late", EventType.of("order.placed", OrderPlaced.class), e -> Mono.empty())
+                            .build());
+
+            assertThat(meters.find("sluice.inbox.size")
+                            .tag("subscriber", "inventory")
+                            .gauge())
+                    .isNotNull();
+            assertThat(meters.find("sluice.inbox.size")
+                            .tag("subscriber", "late")
+                            .gauge())
+                    .isNotNull();
+            assertThat(meters.find("sluice.policy.calls").tag("policy", "later").functionCounter())
+                    .isNotNull();
+        });
+    }
+
+    @Test
+    void inMemoryStoreWarnsThatLettersDieWithTheProcess() {
+        Logger logger = (Logger) LoggerFactory.getLogger(SluiceAutoConfiguration.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            inMemory.run(context -> assertThat(context).hasNotFailed());
+
+            assertThat(logged.list)
+                    .anySatisfy(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN))
+                    .anySatisfy(e -> assertThat(e.getFormattedMessage())
+                            .contains("sluice.dead-letters.store=in-memory")
+                            .contains("LOST"));
+        } finally {
+            logger.detachAppender(logged);
+        }
+    }
+
+    @Test
+    void userBeansReplaceTheLifecycleAndTheEndpoint() {
+        SluiceLifecycle lifecycle = new SluiceLifecycle(
+                EventBus.builder().build(), java.util.List::of, java.util.List.of(), Duration.ofSeconds(1), null);
+        inMemory.withBean(SluiceLifecycle.class, () -> lifecycle)
+                .withBean(
+                        SluiceEndpoint.class,
+                        () -> new SluiceEndpoint(
+                                EventBus.builder().build(),
+                                lifecycle,
+                                new dev.sluice.spring.actuate.SluiceEndpointProperties(
+                                        org.springframework.boot.actuate.endpoint.Show.ALWAYS, java.util.Set.of())))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(SluiceLifecycle.class)).isSameAs(lifecycle);
+                    assertThat(context).hasSingleBean(SluiceEndpoint.class);
+                });
     }
 
     static String analysis(Throwable failure) {
