@@ -47,6 +47,7 @@ public record SluiceProperties(
      * @param timeout each attempt completes within this
      * @param deadline a total deadline per event across attempts
      * @param retry {@code retry.*}
+     * @param hedge {@code hedge.*}
      * @param circuitBreaker {@code circuit-breaker.*}
      * @param bulkhead {@code bulkhead.*}
      * @param rateLimiter {@code rate-limiter.*}
@@ -55,6 +56,7 @@ public record SluiceProperties(
             @Nullable Duration timeout,
             @Nullable Duration deadline,
             @Nullable Retry retry,
+            @Nullable Hedge hedge,
             @Nullable CircuitBreaker circuitBreaker,
             @Nullable Bulkhead bulkhead,
             @Nullable RateLimiter rateLimiter) {}
@@ -76,6 +78,14 @@ public record SluiceProperties(
             @Nullable Double multiplier,
             @Nullable Double jitter,
             @Nullable Backoff backoff) {}
+
+    /**
+     * {@code sluice.policies.<name>.hedge.*}: extra attempts started while the first is still running.
+     *
+     * @param maxHedgedAttempts attempts beside the first, 1 to 10 (default 1 when the part is present)
+     * @param delay wait before each extra attempt, 0 starts them all at once (default 2 s when the part is present)
+     */
+    public record Hedge(@Nullable Integer maxHedgedAttempts, @Nullable Duration delay) {}
 
     /**
      * {@code sluice.policies.<name>.circuit-breaker.*} (resilience4j's settings, under Sluice's names).

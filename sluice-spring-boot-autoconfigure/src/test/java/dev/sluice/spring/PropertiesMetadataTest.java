@@ -80,6 +80,7 @@ class PropertiesMetadataTest {
                         2.0,
                         0.5,
                         dev.sluice.policy.Backoff.EXPONENTIAL),
+                new SluiceProperties.Hedge(2, Duration.ofMillis(150)),
                 new SluiceProperties.CircuitBreaker(
                         50.0,
                         100.0,

@@ -32,6 +32,11 @@ public final class PolicyKeys {
                 k.put("retry.jitter", r.jitter());
                 k.put("retry.backoff", r.backoff());
             }
+            SluiceProperties.Hedge h = p.hedge();
+            if (h != null) {
+                k.put("hedge.max-hedged-attempts", h.maxHedgedAttempts());
+                k.put("hedge.delay", h.delay());
+            }
             SluiceProperties.CircuitBreaker cb = p.circuitBreaker();
             if (cb != null) {
                 k.put("circuit-breaker.failure-rate-threshold", cb.failureRateThreshold());
