@@ -244,11 +244,17 @@ public final class SubscriberSpec<T> {
         /**
          * Build the spec.
          *
-         * @throws IllegalStateException for a durable type: if {@link #overflow} or {@link #maxPublishWait} was set,
+         * @throws IllegalStateException if the subscriber is ordered by key and its policy hedges; for a durable type: if {@link #overflow} or {@link #maxPublishWait} was set,
          *     or the policy has neither a timeout nor a deadline; for an in-process type: if {@link #startFrom} or
          *     {@link #deliveryLimit} was set
          */
         public SubscriberSpec<T> build() {
+            if (orderedByKey && policy.hedge() != null) {
+                throw new IllegalStateException("subscriber '" + name + "' is ordered by key, but policy '"
+                        + policy.name() + "' hedges: a hedge runs a second handling of one event beside the first,"
+                        + " which would break the order promise (docs/DESIGN.md promise 4); use a policy without a"
+                        + " hedge, or an unordered subscriber");
+            }
             if (type.durability() != null) {
                 refuseForDurable();
             } else if (startFromSet || deliveryLimitSet) {

@@ -1,5 +1,6 @@
 package dev.sluice.bus.internal;
 
+import dev.sluice.policy.HedgeSettings;
 import dev.sluice.policy.ResiliencePolicy;
 import dev.sluice.policy.RetrySettings;
 import java.time.Duration;
@@ -15,8 +16,9 @@ public final class WorstCase {
     private WorstCase() {}
 
     /**
-     * Return the bound of {@code policy}: its total deadline if it has one; else its timeout × max attempts plus the
-     * max backoff before each retry; null if it has neither a timeout nor a deadline (no bound). A {@code Retry-After}
+     * Return the bound of {@code policy}: its total deadline if it has one; else one attempt's bound × max attempts
+     * plus the max backoff before each retry, where an attempt's bound is the timeout, plus the hedge delay × max
+     * hedged attempts if the policy hedges (the last hedge starts that late and has its own timeout); null if it has neither a timeout nor a deadline (no bound). A {@code Retry-After}
      * longer than the max backoff can stretch a retry past this bound; a deadline bounds that too.
      */
     public static @Nullable Duration of(ResiliencePolicy policy) {
@@ -29,12 +31,15 @@ public final class WorstCase {
             return null;
         }
         RetrySettings retry = policy.retry();
-        if (retry == null) {
-            return timeout;
-        }
-        int attempts = retry.maxAttempts();
+        HedgeSettings hedge = policy.hedge();
         try {
-            return timeout.multipliedBy(attempts).plus(retry.maxBackoff().multipliedBy(attempts - 1L));
+            Duration attempt =
+                    hedge == null ? timeout : timeout.plus(hedge.delay().multipliedBy(hedge.maxHedgedAttempts()));
+            if (retry == null) {
+                return attempt;
+            }
+            int attempts = retry.maxAttempts();
+            return attempt.multipliedBy(attempts).plus(retry.maxBackoff().multipliedBy(attempts - 1L));
         } catch (ArithmeticException tooLong) {
             return Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
         }
