@@ -6,6 +6,7 @@ import dev.sluice.bus.spi.Received;
 import dev.sluice.bus.spi.TransportConsumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -316,6 +317,14 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
     /** Return the consumer's counters and last sample. */
     ConsumerStats stats() {
         return stats;
+    }
+
+    /**
+     * Return the binder of this consumer's meters ({@link ConsumerMeter}), tagged with its type and subscriber, for
+     * the transport to bind to its registry.
+     */
+    MeterBinder meters() {
+        return new ConsumerMeters(this, spec.type().name(), group);
     }
 
     /** Return the live members the last heartbeat saw. */
