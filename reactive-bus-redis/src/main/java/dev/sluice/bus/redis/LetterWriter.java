@@ -60,6 +60,32 @@ final class LetterWriter {
         return Mono.create(sink -> start(letter, dueMillis, sink));
     }
 
+    /**
+     * Write {@code letter} to Redis only, never to the journal (the durable types' letters: their entry is acknowledged
+     * once this completes, so the letter must be where every instance sees it): completes when Redis acknowledged it,
+     * else signals Redis's error (or {@link IllegalStateException} if the store is closed). Idempotent by letter id.
+     */
+    Mono<Void> writeToStore(DeadLetter letter, @Nullable Long dueMillis) {
+        return Mono.defer(() -> {
+            if (closed) {
+                return Mono.error(new IllegalStateException(store + " is closed; letter " + letter.letterId()
+                        + " of subscriber " + letter.subscriber() + " was not written"));
+            }
+            JournalRecord record = new JournalRecord(codec.encode(letter), dueMillis);
+            String[] keys = subscribers.meet(letter.subscriber()).writeKeys;
+            String[] args = scriptArgs(letter.letterId(), record);
+            inFlight.incrementAndGet();
+            return redis.commands()
+                    .flatMap(commands -> Scripts.WRITE
+                            .<Long>run(commands, ScriptOutputType.INTEGER, keys, args)
+                            .next())
+                    .doOnNext(this::acknowledged)
+                    .doOnError(e -> writeErrors.increment())
+                    .doFinally(signal -> inFlight.decrementAndGet())
+                    .then();
+        });
+    }
+
     /** Write a journaled letter to Redis (replay): completes when Redis acknowledged it, else signals Redis's error. */
     Mono<Void> writeToRedis(JournalRecord record) {
         String[] keys = subscribers.meet(record.subscriber()).writeKeys;

@@ -51,6 +51,23 @@ abstract class StoreOperations implements DeadLetterStore {
     }
 
     /**
+     * Write {@code letter} as {@link #write} does, but to Redis only: never to the local journal (docs/DESIGN.md,
+     * "Durable types"). The bus writes the letters of durable entries this way and acknowledges the entry once it
+     * completes; a journaled letter would die with this machine while the entry was already gone from every other
+     * instance's view. While Redis does not answer, the write signals the error and the entry stays pending.
+     *
+     * @return a {@code Mono} that completes when Redis acknowledged the letter (or already had its id); signals
+     *     Lettuce's {@code RedisException} if Redis did not within the command timeout, {@link IllegalStateException}
+     *     if the store is closed
+     * @throws NullPointerException if {@code letter} is null
+     */
+    @Override
+    public Mono<Void> writeToStore(DeadLetter letter, @Nullable Instant redriveAt) {
+        Objects.requireNonNull(letter, "letter");
+        return writer.writeToStore(letter, redriveAt == null ? null : redriveAt.toEpochMilli());
+    }
+
+    /**
      * Read one letter, live or parked.
      *
      * @return a {@code Mono} of the letter (payload a {@link JsonPayload}), empty if the subscriber has none with that
