@@ -148,6 +148,7 @@ final class InstanceLease {
     }
 
     private void renewed(long result) {
+        status.answered(); // Redis answered: health recovers even while nothing is published
         if (result == 0) {
             if (status.leaseLost() == null) {
                 log.error(

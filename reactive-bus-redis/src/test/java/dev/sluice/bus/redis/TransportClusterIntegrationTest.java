@@ -19,11 +19,11 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -133,8 +133,11 @@ class TransportClusterIntegrationTest {
 
     private static void exercise(RedisStreamTransport transport) {
         EventType<Placed> type = type("order.placed", 8);
-        try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
-            RedisAdvancedClusterCommands<String, String> sync = connection.sync();
+        // the one node owns every slot, so a plain connection to it reads every key (a Cluster connection of the
+        // application's client would reject commands while its node connection is still opening)
+        RedisClient plain = RedisClient.create(StoreFixture.RESOURCES, uri);
+        try (StatefulRedisConnection<String, String> connection = plain.connect()) {
+            RedisCommands<String, String> sync = connection.sync();
             StepVerifier.create(transport.declare(type)).expectComplete().verify(WAIT);
             StreamKeys keys = transport.context().keys(type);
             Set<Integer> slots = new HashSet<>();
@@ -192,6 +195,7 @@ class TransportClusterIntegrationTest {
             assertThat(transport.deleteGroup(type, "billing").block(WAIT)).isEqualTo(8);
         } finally {
             TransportFixture.close(transport);
+            plain.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
 
