@@ -353,9 +353,7 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
             throw new IllegalStateException(
                     this + " already has a consumer for subscriber '" + spec.subscriber() + "'");
         }
-        consumers.remove(spec.subscriber());
-        // StreamConsumer (the consumer side's class) is wired here once it is on main
-        throw new UnsupportedOperationException("durable consumers are not available yet in " + this);
+        return new RegisteredConsumer<>(new StreamConsumer<>(context, spec), () -> consumers.remove(spec.subscriber()));
     }
 
     /**

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Every Micrometer meter a {@link RedisStreamTransport} registers, in one place; bound by its {@code bindTo}. The
- * consumers' meters (lag, pending, oldest pending age, redeliveries, ownership changes) are listed with them.
+ * consumers' meters (lag, pending, oldest pending age, redeliveries, ownership changes) are listed in {@link
+ * ConsumerMeters}.
  */
 public enum RedisTransportMeters {
     /** Durable events appended (acknowledged by Redis); tag {@code type}. */
