@@ -31,7 +31,9 @@ public final class ResultsTable {
             Map.entry("sluiceBus", "guavaAsyncEventBus"),
             Map.entry("sluiceBusFourSubscribers", "guavaAsyncEventBus"),
             Map.entry("sluiceBusOnePercentFailures", "guavaAsyncEventBus"),
-            Map.entry("sluiceStore", "rawLettucePipelinedXadd"));
+            Map.entry("sluiceStore", "rawLettucePipelinedXadd"),
+            Map.entry("sluiceDurableBus", "rawLettuceStreamLoop"),
+            Map.entry("sluiceDurablePublish", "rawLettuceXadd"));
 
     private ResultsTable() {}
 
@@ -87,6 +89,8 @@ public final class ResultsTable {
         ratio(out, rows, "sluiceBus", "reactorHandOff", 0.25);
         ratio(out, rows, "sluicePolicy", "naiveComposition", 5.0);
         ratio(out, rows, "sluiceStore", "rawLettucePipelinedXadd", 0.8);
+        ratio(out, rows, "sluiceDurableBus", "rawLettuceStreamLoop", 0.6);
+        ratio(out, rows, "sluiceDurablePublish", "rawLettuceXadd", 0.8);
         addedCost(out, rows, "sluicePolicy", "bareMono", 150);
         addedCost(out, rows, "sluicePolicyAsync", "bareMonoAsync", 250);
         Row policy = rows.get("sluicePolicy");

@@ -1,6 +1,20 @@
 package dev.sluice.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.bus.Durability;
+import dev.sluice.bus.Event;
+import dev.sluice.bus.EventBus;
+import dev.sluice.bus.EventType;
+import dev.sluice.bus.StartPosition;
+import dev.sluice.bus.SubscriberHandle;
+import dev.sluice.bus.SubscriberSpec;
+import dev.sluice.bus.SubscriberStats;
+import dev.sluice.bus.redis.RedisStreamTransport;
+import dev.sluice.bus.redis.StreamAudit;
+import dev.sluice.policy.ResiliencePolicy;
+import dev.sluice.policy.RetrySettings;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
@@ -10,6 +24,7 @@ import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +54,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -81,11 +98,19 @@ public class StreamBenchmark {
 
     static final String HEADERS = "{\"trace-id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"tenant\":\"acme\"}";
     static final String FORMAT = "json;v=1";
+    static final EventType<DeadLetterBenchmark.Order> ORDER = EventType.of(TYPE, DeadLetterBenchmark.Order.class)
+            .withKey(DeadLetterBenchmark.Order::orderId)
+            .durable(new Durability(PARTITIONS, 1));
     static final String[] KEY_NAMES = new String[KEYS];
+    /** One payload per key, its {@code orderId} the key, each as long as {@link DeadLetterBenchmark#PAYLOAD}. */
+    static final DeadLetterBenchmark.Order[] PAYLOADS = new DeadLetterBenchmark.Order[KEYS];
 
     static {
+        DeadLetterBenchmark.Order template = DeadLetterBenchmark.PAYLOAD;
         for (int i = 0; i < KEYS; i++) {
-            KEY_NAMES[i] = "order-" + (100_000 + i);
+            KEY_NAMES[i] = String.format(Locale.ROOT, "order-%012d", i);
+            PAYLOADS[i] = new DeadLetterBenchmark.Order(
+                    KEY_NAMES[i], template.customer(), template.quantity(), template.note());
         }
     }
 
@@ -109,6 +134,30 @@ public class StreamBenchmark {
         state.consumer.awaitAcked(target);
     }
 
+    /**
+     * The durable bus's publish: {@code EventBus.publish} of a durable type through {@code RedisStreamTransport}, the
+     * same payloads and keys, {@value #IN_FLIGHT} in flight: validation, the event's id and time, Jackson for payload
+     * and headers, murmur3 partitioning, a plain {@code XADD}; scored when every receipt arrived.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void sluiceDurablePublish(SluicePublish state) {
+        state.durable.publishBatch();
+    }
+
+    /**
+     * The durable bus end to end: the same publishing while one subscriber with the full chain of {@code BusBenchmark}
+     * (timeout, breaker, retry) and a fallback handles each event with a synchronous handler; scored when every event
+     * was handled and acknowledged (nothing in flight: the fenced, batched acks done).
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void sluiceDurableBus(SluiceLoop state) {
+        long target = state.durable.written + BATCH;
+        state.durable.publishBatch();
+        state.awaitAcked(target);
+    }
+
     /** The partition stream names of the baselines (the layout of {@code StreamKeys}, another prefix). */
     static String[] rawStreams() {
         String[] streams = new String[PARTITIONS];
@@ -127,7 +176,7 @@ public class StreamBenchmark {
         final BenchRedis redis;
         final RedisClient client;
         final StatefulRedisConnection<String, String> connection;
-        final String payloadJson;
+        final String[] payloadJson = new String[KEYS];
         long written;
         long nextId;
 
@@ -135,7 +184,13 @@ public class StreamBenchmark {
             redis = BenchRedis.start("stream-benchmark");
             client = RedisClient.create(redis.uri());
             connection = client.connect();
-            payloadJson = new ObjectMapper().writeValueAsString(DeadLetterBenchmark.PAYLOAD);
+            ObjectMapper json = new ObjectMapper();
+            for (int i = 0; i < KEYS; i++) {
+                payloadJson[i] = json.writeValueAsString(PAYLOADS[i]);
+            }
+            if (payloadJson[0].length() < 190 || payloadJson[0].length() > 210) {
+                throw new IllegalStateException("payload should be ~200 bytes of JSON, is " + payloadJson[0].length());
+            }
         }
 
         void publishBatch() {
@@ -145,9 +200,10 @@ public class StreamBenchmark {
             Flux.range(0, BATCH)
                     .flatMap(
                             i -> {
-                                String key = KEY_NAMES[(int) ((first + i) % KEYS)];
+                                int k = (int) ((first + i) % KEYS);
+                                String key = KEY_NAMES[k];
                                 String stream = streams[Math.floorMod(key.hashCode(), PARTITIONS)];
-                                return commands.xadd(stream, entry("evt-" + (first + i), key, payloadJson));
+                                return commands.xadd(stream, entry("evt-" + (first + i), key, payloadJson[k]));
                             },
                             IN_FLIGHT)
                     .blockLast(INVOCATION_TIMEOUT);
@@ -244,6 +300,279 @@ public class StreamBenchmark {
         public void stop() throws IOException {
             reads.close();
             raw.close();
+        }
+    }
+
+    /** A transport and a bus over it, on a Redis of the trial: what both Sluice methods share. Not a JMH state. */
+    static final class DurableBus {
+        final BenchRedis redis;
+        final ClientResources resources;
+        final RedisClient client;
+        final StatefulRedisConnection<String, String> raw;
+
+        @Nullable
+        RedisStreamTransport transport;
+
+        @Nullable
+        EventBus bus;
+
+        String prefix = "sluice";
+        long written;
+        private int generation;
+
+        DurableBus() throws IOException {
+            redis = BenchRedis.start("stream-benchmark-sluice");
+            resources = ClientResources.create();
+            client = RedisClient.create(resources, redis.uri());
+            raw = client.connect();
+        }
+
+        /** Open a new transport and bus under a new key prefix. */
+        EventBus open() {
+            prefix = "sluice" + (++generation);
+            RedisStreamTransport t = RedisStreamTransport.builder(resources, redis.uri())
+                    .keyPrefix(prefix)
+                    // a shared 2-core machine stalls now and then: no benchmark should fail on a 1 s command timeout
+                    .commandTimeout(Duration.ofSeconds(10))
+                    .publishTimeout(Duration.ofSeconds(30))
+                    .build();
+            EventBus b = EventBus.builder().transport(t).build();
+            b.register(ORDER);
+            b.ready().block(INVOCATION_TIMEOUT);
+            transport = t;
+            bus = b;
+            return b;
+        }
+
+        void publishBatch() {
+            EventBus b = bus();
+            Long receipts = Flux.range(0, BATCH)
+                    .flatMap(i -> b.publish(ORDER, PAYLOADS[(int) ((written + i) % KEYS)]), IN_FLIGHT)
+                    .count()
+                    .block(INVOCATION_TIMEOUT);
+            if (receipts == null || receipts != BATCH) {
+                throw new IllegalStateException(receipts + " receipts for " + BATCH + " publishes");
+            }
+            written += BATCH;
+        }
+
+        EventBus bus() {
+            EventBus b = bus;
+            if (b == null) {
+                throw new IllegalStateException("no bus open");
+            }
+            return b;
+        }
+
+        RedisStreamTransport transport() {
+            RedisStreamTransport t = transport;
+            if (t == null) {
+                throw new IllegalStateException("no transport open");
+            }
+            return t;
+        }
+
+        String stream(int p) {
+            return prefix + ":ev:{" + TYPE + ":" + p + "}";
+        }
+
+        /** Fail unless the streams hold every entry written. */
+        void checkStored() {
+            long stored = 0;
+            for (int p = 0; p < PARTITIONS; p++) {
+                stored += raw.sync().xlen(stream(p));
+            }
+            if (stored != written) {
+                throw new IllegalStateException("lost entries: wrote " + written + ", the streams hold " + stored);
+            }
+        }
+
+        /** Close the bus and the transport, then delete every key. */
+        void closeAndReset() {
+            EventBus b = bus;
+            RedisStreamTransport t = transport;
+            if (b != null && t != null) {
+                b.close(Duration.ofSeconds(10)).then(t.close()).block(INVOCATION_TIMEOUT);
+            }
+            bus = null;
+            transport = null;
+            raw.sync().flushall();
+            written = 0;
+        }
+
+        void close() throws IOException {
+            closeAndReset();
+            raw.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            redis.close();
+        }
+    }
+
+    /** The durable publish's state: one bus per trial, the streams deleted after every iteration. */
+    @State(Scope.Benchmark)
+    public static class SluicePublish {
+        DurableBus durable;
+
+        @Setup(Level.Trial)
+        public void start() throws IOException {
+            durable = new DurableBus();
+            durable.open();
+        }
+
+        @TearDown(Level.Iteration)
+        public void checkAndReset() {
+            durable.checkStored();
+            for (int p = 0; p < PARTITIONS; p++) {
+                durable.raw.sync().del(durable.stream(p));
+            }
+            durable.written = 0;
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws IOException {
+            durable.close();
+        }
+    }
+
+    /**
+     * The durable bus's state: a new transport, bus and subscriber every iteration (under a new key prefix, every key
+     * deleted after it), which owns all 16 partitions before the iteration starts. Its inbox is 2,048, so a read asks
+     * for {@code COUNT 128} per stream, as the raw loop does.
+     */
+    @State(Scope.Benchmark)
+    public static class SluiceLoop {
+        final AtomicLong handled = new AtomicLong();
+        final AtomicLong recovered = new AtomicLong();
+        DurableBus durable;
+
+        @Nullable
+        SubscriberHandle subscriber;
+
+        private volatile long target = Long.MAX_VALUE;
+        private volatile @Nullable Thread waiter;
+
+        @Setup(Level.Trial)
+        public void start() throws IOException {
+            durable = new DurableBus();
+        }
+
+        @Setup(Level.Iteration)
+        public void openAndSubscribe() {
+            handled.set(0);
+            recovered.set(0);
+            EventBus bus = durable.open();
+            ResiliencePolicy policy = ResiliencePolicy.builder("bench")
+                    .timeout(Duration.ofSeconds(1))
+                    .circuitBreaker(CircuitBreakerConfig.custom()
+                            .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                            .build())
+                    .retry(RetrySettings.builder()
+                            .maxAttempts(3)
+                            .minBackoff(Duration.ofMillis(10))
+                            .build())
+                    .build();
+            subscriber = bus.subscribe(SubscriberSpec.builder(GROUP, ORDER, this::handle)
+                    .policy(policy)
+                    .fallback((event, failure) -> {
+                        recovered.incrementAndGet();
+                        return Mono.empty();
+                    })
+                    .inboxSize(READ_COUNT * PARTITIONS)
+                    .startFrom(StartPosition.OLDEST)
+                    .build());
+            awaitOwned();
+        }
+
+        private Publisher<?> handle(Event<DeadLetterBenchmark.Order> event) {
+            if (handled.incrementAndGet() >= target) {
+                Thread w = waiter;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
+            return Mono.empty();
+        }
+
+        /** Wait until the subscriber holds the lease of every partition (so no invocation waits for its claims). */
+        private void awaitOwned() {
+            long deadline = System.nanoTime() + INVOCATION_TIMEOUT.toNanos();
+            while (true) {
+                int owned = 0;
+                for (int p = 0; p < PARTITIONS; p++) {
+                    if (durable.raw.sync().exists(durable.stream(p) + ":lease:" + GROUP) == 1) {
+                        owned++;
+                    }
+                }
+                if (owned == PARTITIONS) {
+                    return;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("the subscriber owns " + owned + " of " + PARTITIONS
+                            + " partitions after " + INVOCATION_TIMEOUT);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
+
+        /** Park until {@code count} events were handled, then until nothing is in flight (acks included). */
+        void awaitAcked(long count) {
+            long deadline = System.nanoTime() + INVOCATION_TIMEOUT.toNanos();
+            target = count;
+            waiter = Thread.currentThread();
+            try {
+                while (handled.get() < count) {
+                    checkDeadline(deadline, count);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                }
+            } finally {
+                waiter = null;
+                target = Long.MAX_VALUE;
+            }
+            SubscriberHandle s = handle();
+            while (s.stats().inFlight() != 0) {
+                checkDeadline(deadline, count);
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+            }
+        }
+
+        private void checkDeadline(long deadline, long count) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("of " + count + " events, " + handled.get() + " handled, stats "
+                        + handle().stats() + " after " + INVOCATION_TIMEOUT + " (lost events?)");
+            }
+        }
+
+        private SubscriberHandle handle() {
+            SubscriberHandle s = subscriber;
+            if (s == null) {
+                throw new IllegalStateException("no subscriber");
+            }
+            return s;
+        }
+
+        @TearDown(Level.Iteration)
+        public void checkAndReset() {
+            long written = durable.written;
+            awaitAcked(written);
+            durable.checkStored();
+            StreamAudit audit = durable.transport().audit(ORDER).block(INVOCATION_TIMEOUT);
+            StreamAudit.Group group = audit == null ? null : audit.groups().get(GROUP);
+            if (group == null || group.acked() != written || group.pending() != 0 || group.undelivered() != 0) {
+                throw new IllegalStateException("wrote " + written + " entries; audit " + audit);
+            }
+            SubscriberStats stats = handle().stats();
+            if (stats.delivered() != written || recovered.get() != 0 || !stats.balanced()) {
+                throw new IllegalStateException("wrote " + written + " entries; " + recovered.get()
+                        + " recovered by the fallback; stats " + stats);
+            }
+            subscriber = null;
+            durable.closeAndReset();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws IOException {
+            durable.close();
         }
     }
 
