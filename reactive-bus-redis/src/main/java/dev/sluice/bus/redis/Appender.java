@@ -7,9 +7,13 @@ import dev.sluice.bus.spi.Appended;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import java.time.Duration;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -19,7 +23,8 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Appends durable events to their partition streams with a plain {@code XADD} each (docs/durable-events.md,
- * "Publishing"): pipelined on the shared connection while Redis answers; a failed {@code XADD} is retried with
+ * "Publishing"): pipelined on the shared connection while Redis answers, sent from one thread (a worker of the
+ * transport's timers) so that they reach Redis in the order they were admitted; a failed {@code XADD} is retried with
  * exponential backoff within the publish timeout, and later appends of its partition are held back meanwhile (see
  * {@link AppendLane}). Thread-safe.
  *
@@ -42,6 +47,9 @@ final class Appender {
     private final long maxBackoffNanos;
     private final boolean attemptMayOutlastTimeout;
     private final int concurrency;
+    private final Scheduler.Worker sender;
+    private final Queue<PendingAppend> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger wip = new AtomicInteger();
 
     Appender(
             TransportConnection redis,
@@ -62,6 +70,7 @@ final class Appender {
         this.maxBackoffNanos = maxBackoff.toNanos();
         this.attemptMayOutlastTimeout = commandTimeout.compareTo(publishTimeout) >= 0;
         this.concurrency = concurrency;
+        this.sender = timers.createWorker();
     }
 
     /** Append {@code event} of {@code type} to partition {@code partition}; see {@link RedisStreamTransport#append}. */
@@ -115,10 +124,57 @@ final class Appender {
             if (attemptMayOutlastTimeout) {
                 armDeadline(append);
             }
-            send(append, false);
+            sendInOrder(append);
         } else {
             armDeadline(append);
         }
+    }
+
+    /**
+     * Send {@code append} from the sender thread, after every append admitted before it. Netty writes a command at
+     * once on its event loop but queues it from any other thread, so two appends sent from different threads (a
+     * caller's, then a Lettuce I/O thread completing an earlier append) could reach Redis in the other order; sent
+     * from one thread, they reach it in the order they were admitted.
+     */
+    private void sendInOrder(PendingAppend append) {
+        outbox.offer(append);
+        if (wip.getAndIncrement() == 0) {
+            try {
+                sender.schedule(this::drainOutbox);
+            } catch (RejectedExecutionException e) {
+                failOutbox(e);
+            }
+        }
+    }
+
+    private void drainOutbox() {
+        int missed = 1;
+        for (; ; ) {
+            PendingAppend next;
+            while ((next = outbox.poll()) != null) {
+                if (!next.settled()) {
+                    send(next, false);
+                }
+            }
+            missed = wip.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    private void failOutbox(Throwable error) {
+        PendingAppend next;
+        while ((next = outbox.poll()) != null) {
+            next.fail(error);
+        }
+        wip.set(0);
+    }
+
+    /** Stop the sender thread's work: appends not sent yet fail. */
+    void close() {
+        sender.dispose();
+        failOutbox(new IllegalStateException("the transport was closed before the append was sent"));
     }
 
     /** Send one attempt; {@code driven}: by the lane's driver, which goes on with the next append when it settles. */

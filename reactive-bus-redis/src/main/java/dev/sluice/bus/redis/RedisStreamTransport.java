@@ -558,10 +558,13 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
         if (loop != null) {
             loop.dispose();
         }
-        return lease.release().then(redis.close()).onErrorResume(e -> {
-            log.warn("Error while closing {}", this, e);
-            return Mono.empty();
-        });
+        return lease.release()
+                .then(Mono.fromRunnable(appender::close))
+                .then(redis.close())
+                .onErrorResume(e -> {
+                    log.warn("Error while closing {}", this, e);
+                    return Mono.empty();
+                });
     }
 
     private IllegalStateException notDeclared(EventType<?> type) {
