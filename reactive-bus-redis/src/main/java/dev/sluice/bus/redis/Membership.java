@@ -36,7 +36,8 @@ final class Membership {
         return ConsumerScripts.MEMBERS_HEARTBEAT
                 .elements(redis, new String[] {key}, instance, Long.toString(ttl.toMillis()))
                 .map(String::valueOf)
-                .collectList();
+                // ZRANGE orders by lease end, so each member would see itself last: sort, so every member sees one list
+                .collectSortedList();
     }
 
     /** Remove this instance from the members at once (a clean leave). */

@@ -1,6 +1,6 @@
 -- Renew one consumer's membership of a group and drop the members whose lease ended, by the Redis clock (so the
 -- members' own clocks never disagree about who is live). KEYS members; ARGV instance, ttl ms. Returns the live
--- members, in member order.
+-- members ordered by lease end (the caller sorts them by name).
 redis.replicate_commands()
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
