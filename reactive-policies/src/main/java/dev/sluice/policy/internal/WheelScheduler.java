@@ -16,7 +16,10 @@ import reactor.core.scheduler.Schedulers;
  * daemon thread marked {@link NonBlocking}. Arming a timer is a lock-free queue offer, far cheaper than
  * {@code Schedulers.parallel()}'s locked delay queue; a timer fires at most one tick late. Expired tasks are handed to
  * {@code Schedulers.parallel()} so a slow task never delays the wheel. Immediate tasks go straight to
- * {@code Schedulers.parallel()}, as are periodic tasks and workers.
+ * {@code Schedulers.parallel()}, as are periodic tasks and workers. {@code Schedulers.parallel()} is looked up at each
+ * hand-off, never kept: a scheduler kept from the first use would be whatever the factory gave then (a
+ * {@code VirtualTimeScheduler} during a virtual-time test, or one that {@code Schedulers.setFactory} has since shut
+ * down), and every later timer handed to it would be lost.
  */
 public final class WheelScheduler implements Scheduler {
 
@@ -26,7 +29,6 @@ public final class WheelScheduler implements Scheduler {
     private static final WheelScheduler SHARED = new WheelScheduler();
 
     private final HashedWheelTimer wheel;
-    private final Scheduler executor = Schedulers.parallel();
 
     private WheelScheduler() {
         ThreadFactory threads = task -> {
@@ -44,22 +46,22 @@ public final class WheelScheduler implements Scheduler {
 
     @Override
     public Disposable schedule(Runnable task) {
-        return executor.schedule(task);
+        return Schedulers.parallel().schedule(task);
     }
 
     @Override
     public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
         if (delay <= 0) {
-            return executor.schedule(task);
+            return Schedulers.parallel().schedule(task);
         }
-        WheelTask wheelTask = new WheelTask(task, executor);
+        WheelTask wheelTask = new WheelTask(task);
         wheelTask.timeout = wheel.newTimeout(wheelTask, delay, unit);
         return wheelTask;
     }
 
     @Override
     public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
-        return executor.schedulePeriodically(task, initialDelay, period, unit);
+        return Schedulers.parallel().schedulePeriodically(task, initialDelay, period, unit);
     }
 
     /** Arm {@code task} on the wheel directly, without a {@link Disposable} wrapper; for the policy operator. */
@@ -69,7 +71,7 @@ public final class WheelScheduler implements Scheduler {
 
     /** Run an expired task off the wheel thread. */
     void expire(Runnable task) {
-        executor.schedule(task);
+        Schedulers.parallel().schedule(task);
     }
 
     /**
@@ -79,7 +81,7 @@ public final class WheelScheduler implements Scheduler {
      */
     @Override
     public Worker createWorker() {
-        return executor.createWorker();
+        return Schedulers.parallel().createWorker();
     }
 
     @Override
@@ -95,17 +97,15 @@ public final class WheelScheduler implements Scheduler {
 
     private static final class WheelTask implements TimerTask, Disposable {
         private final Runnable task;
-        private final Scheduler executor;
         volatile @Nullable Timeout timeout; // null until the wheel accepted the task
 
-        WheelTask(Runnable task, Scheduler executor) {
+        WheelTask(Runnable task) {
             this.task = task;
-            this.executor = executor;
         }
 
         @Override
         public void run(Timeout expired) {
-            executor.schedule(task);
+            Schedulers.parallel().schedule(task);
         }
 
         @Override
