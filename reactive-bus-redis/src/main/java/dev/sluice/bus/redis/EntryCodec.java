@@ -2,13 +2,9 @@ package dev.sluice.bus.redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.spi.Undecodable;
@@ -25,10 +21,8 @@ import org.jspecify.annotations.Nullable;
  * json;v=<schemaVersion>}). Any Redis client can read them. Decoding never throws: an entry whose payload or envelope
  * cannot be read becomes an {@link Undecodable} with what could be read. Thread-safe (Jackson readers and writers are).
  *
- * <p>The default mapper ({@link #defaultMapper()}) has {@code java.time} support (ISO-8601 text, not numbers), ignores
- * unknown properties, so that an entry written by a newer payload class with more fields still reads during a rolling
- * upgrade, and has no polymorphic default typing: entries are data from outside the process, and a mapper that
- * instantiates classes named in the JSON would turn them into a gadget-chain risk.
+ * <p>The mapper is the builder's, else {@link DefaultMapper} ({@code java.time}, unknown properties ignored, no
+ * polymorphic default typing).
  */
 final class EntryCodec {
 
@@ -59,16 +53,6 @@ final class EntryCodec {
         this.payloadWriter = mapper.writer();
         this.headersWriter = mapper.writerFor(HEADER_MAP);
         this.headersReader = mapper.readerFor(HEADER_MAP);
-    }
-
-    /** Return the default mapper: {@code java.time} as ISO-8601 text, unknown properties ignored, no default typing. */
-    static ObjectMapper defaultMapper() {
-        return JsonMapper.builder()
-                .addModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
-                .build();
     }
 
     /**
@@ -136,7 +120,8 @@ final class EntryCodec {
                             id == null ? "unknown" : id,
                             type.name(),
                             key,
-                            payload == null ? "" : payload,
+                            // raw, so the letter's payload is the entry's JSON and decodes once the type reads it
+                            new JsonPayload(payload == null ? "" : payload),
                             headers,
                             publishedAt,
                             e));

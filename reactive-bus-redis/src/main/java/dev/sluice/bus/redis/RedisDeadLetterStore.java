@@ -51,7 +51,8 @@ import reactor.core.scheduler.Schedulers;
  * caller (the SPI's {@code now} and {@code redriveAt}), never from Redis's clock.
  *
  * <p><b>Values.</b> Payload and headers are JSON written with the configured Jackson {@code ObjectMapper} (default: a
- * plain one, no polymorphic default typing, so reading a letter never instantiates a class the JSON names). Letters
+ * mapper with {@code java.time} as ISO-8601 text and unknown properties ignored, as the transport's, and no polymorphic
+ * default typing, so reading a letter never instantiates a class the JSON names). Letters
  * read back carry their payload as a {@link JsonPayload}; {@link #decodePayload} turns it into the event's type. A
  * payload the mapper cannot serialize is stored anyway, with reason {@code SERIALIZATION_FAILED}: {@code error_class}
  * and {@code error_message} describe the serialization error and the message names the original reason and error,

@@ -142,7 +142,7 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
         this.instanceId = id != null ? id : defaultInstanceId();
         this.redis = redis;
         this.status = new TransportStatus(Clock.systemUTC());
-        this.codec = new EntryCodec(builder.objectMapper != null ? builder.objectMapper : EntryCodec.defaultMapper());
+        this.codec = new EntryCodec(builder.objectMapper != null ? builder.objectMapper : DefaultMapper.create());
         this.context = new TransportContext(
                 instanceId, keyPrefix, declared, redis, codec, builder.consumerSettings(), builder.timers);
         this.appender = new Appender(

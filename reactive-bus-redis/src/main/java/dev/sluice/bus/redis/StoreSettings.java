@@ -22,7 +22,7 @@ abstract class StoreSettings {
     int maxPayloadBytes = RedisDeadLetterStore.DEFAULT_MAX_PAYLOAD_BYTES;
     int maxStackTraceBytes = RedisDeadLetterStore.DEFAULT_MAX_STACK_TRACE_BYTES;
     long maxLength = RedisDeadLetterStore.DEFAULT_MAX_LENGTH;
-    ObjectMapper objectMapper = new ObjectMapper();
+    ObjectMapper objectMapper = DefaultMapper.create();
     Clock clock = Clock.systemUTC();
 
     /**
@@ -135,8 +135,8 @@ abstract class StoreSettings {
     }
 
     /**
-     * Set the Jackson mapper for payloads and headers (default: {@code new ObjectMapper()}). Do not enable
-     * polymorphic default typing on it: letters are data from outside the process, and a mapper that instantiates
+     * Set the Jackson mapper for payloads and headers (default: the transport's default, with {@code java.time} as
+     * ISO-8601 text, unknown properties ignored and no default typing). Do not enable polymorphic default typing on it: letters are data from outside the process, and a mapper that instantiates
      * classes named in the JSON turns them into a gadget-chain risk. Configure it before {@link
      * RedisDeadLetterStore.Builder#build()}: the store takes its writers from it then, as Jackson recommends (a
      * mapper's configuration is not meant to change once in use).

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  * @param eventId the event id field ({@code "unknown"} if absent)
  * @param eventType the type's name
  * @param key the key field, or null
- * @param payload the raw payload text, as stored
+ * @param payload the raw payload as stored, in a form the dead-letter store keeps verbatim so that the letter can be
+ *     decoded once the payload type reads it again (the Redis transport passes its {@code JsonPayload}, which a
+ *     JSON store writes as the raw JSON text, not as a quoted string)
  * @param headers the headers that could be decoded (empty if none)
  * @param publishedAt the published time, or the epoch if unreadable
  * @param error why decoding failed
@@ -21,7 +23,7 @@ public record Undecodable(
         String eventId,
         String eventType,
         @Nullable String key,
-        String payload,
+        Object payload,
         Map<String, String> headers,
         Instant publishedAt,
         Throwable error) {
