@@ -15,7 +15,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -223,20 +225,68 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
         }
         StreamReads.Selection selection = reads.select(partitions, room);
         table.reading(selection.partitions());
+        Queue<StreamEntry<T>> mapped = new ConcurrentLinkedQueue<>();
+        AtomicBoolean handedOver = new AtomicBoolean();
         return reads.read(connection.commands(), connection.cluster(), selection)
-                .map(message -> {
+                .<Received<T>>map(message -> {
                     Integer p = partitionOf.get(message.getStream());
                     Ownership hold = p == null ? null : readable.get(p);
                     if (hold == null) {
                         throw new IllegalStateException("XREADGROUP of subscriber '" + group
                                 + "' answered an entry of stream '" + message.getStream() + "', which it did not read");
                     }
-                    return entry(hold, message, 0);
+                    StreamEntry<T> entry = entry(hold, message, 0);
+                    mapped.add(entry);
+                    return entry;
                 })
-                .collectList();
+                .collectList()
+                .doOnNext(entries -> handedOver.set(true))
+                .doOnError(error -> abandon(selection.partitions(), readable, mapped, handedOver, error))
+                .doOnCancel(() -> abandon(selection.partitions(), readable, mapped, handedOver, null));
     }
 
-    private Received<T> entry(Ownership hold, StreamMessage<String, String> message, int deliveryFailures) {
+    /**
+     * Undo a read that failed or was cancelled before its entries reached the bus (a reply cut off mid-way, a command
+     * timeout, shutdown). Redis may have delivered some or all of the entries to this instance already: they are
+     * pending for it, and no one would claim them while it kept the partitions, nor could it release them cleanly while
+     * the ones decoded counted as in flight (regression: a first instance whose read failed so kept all 16 partitions,
+     * and a second one got no share; the entries stayed pending for good). So count the decoded ones out (released),
+     * and give every partition the read covered up cleanly: its next owner, this instance again or another, claims its
+     * pending entries, these among them, in stream order before any new one.
+     */
+    private void abandon(
+            List<Integer> covered,
+            Map<Integer, Ownership> readable,
+            Queue<StreamEntry<T>> mapped,
+            AtomicBoolean handedOver,
+            @Nullable Throwable error) {
+        if (handedOver.get()) {
+            return;
+        }
+        for (StreamEntry<T> entry; (entry = mapped.poll()) != null; ) {
+            if (entry.settle()) {
+                table.settledOne(entry.partition());
+                stats.releasedOne();
+            }
+        }
+        for (int p : covered) {
+            Ownership hold = readable.get(p);
+            if (hold != null) {
+                table.update(p, hold.generation(), Ownership::drain);
+            }
+        }
+        if (error != null && !closed.get()) {
+            log.warn(
+                    "Subscriber '{}' on '{}': a read of partitions {} failed; giving them up cleanly so that their"
+                            + " pending entries are claimed again",
+                    group,
+                    instance,
+                    covered,
+                    error);
+        }
+    }
+
+    private StreamEntry<T> entry(Ownership hold, StreamMessage<String, String> message, int deliveryFailures) {
         StreamContext.Decoded<T> decoded = context.decode(spec.type(), hold.partition(), message);
         table.readOne(hold.partition());
         return new StreamEntry<>(

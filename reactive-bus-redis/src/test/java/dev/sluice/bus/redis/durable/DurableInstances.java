@@ -213,7 +213,7 @@ final class DurableInstances implements AutoCloseable {
      * Check, at quiescence, what every test of shared work checks: order by the issue's definition; every event
      * handled; each instance's accounting balanced (promise 1), nothing in flight; the instances' deliveries adding up
      * to what was published (so each was delivered once); and every entry an instance handed back unacknowledged
-     * (released) claimed by a later owner ({@code redelivered}), never left behind.
+     * (released) claimed again by a later owner ({@code redelivered}).
      */
     void assertOrderedAndAccounted(StreamAudit.Group audit) {
         assertThat(checker.overtakings()).as("order by key").isEmpty();
@@ -228,9 +228,10 @@ final class DurableInstances implements AutoCloseable {
             released += stats.released();
         }
         assertThat(delivered).as("deliveries of all instances").isEqualTo(publishedCount());
+        // a consumer also gives back, uncounted by the bus, what a failed read had delivered
         assertThat(audit.redelivered())
-                .as("entries claimed again = entries released")
-                .isEqualTo(released);
+                .as("entries claimed again >= entries released")
+                .isGreaterThanOrEqualTo(released);
     }
 
     /** Poll {@code probe} every 50 ms until {@code done} accepts its value, at most {@link #WAIT}. */
