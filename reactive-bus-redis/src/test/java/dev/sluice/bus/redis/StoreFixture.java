@@ -29,8 +29,9 @@ final class StoreFixture {
         return RedisDeadLetterStore.builder(RESOURCES, uri)
                 .keyPrefix(redis.keyPrefix() + "sluice")
                 .journalPath(journalDir.resolve("dead-letters.journal"))
-                // generous: these machines are shared and noisy; outage tests set their own
-                .commandTimeout(Duration.ofSeconds(3))
+                // generous: these machines are shared and noisy (an XRANGE of FaultMatrix's inspection once got no
+                // reply within 3 s at a load of 20 on 2 cores, no GC pause near it); outage tests set their own
+                .commandTimeout(Duration.ofSeconds(10))
                 .replayInterval(Duration.ofMillis(100));
     }
 
