@@ -253,7 +253,7 @@ final class PolicySubscriber<T> implements Subscription {
         }
         CircuitBreaker breaker = spec.breaker;
         if (breaker != null) {
-            breaker.onSuccess(breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit());
+            BreakerOutcomes.success(breaker, attempt.startTimestamp, actual.currentContext());
             spec.observeBreaker(breaker);
         }
         HedgeRound<T> hedged = spec.hedgeTotal == 0 ? null : round;
@@ -301,8 +301,7 @@ final class PolicySubscriber<T> implements Subscription {
             if (errorClass == ErrorClass.IGNORED) {
                 breaker.releasePermission();
             } else {
-                breaker.onError(
-                        breaker.getCurrentTimestamp() - attempt.startTimestamp, breaker.getTimestampUnit(), error);
+                BreakerOutcomes.error(breaker, attempt.startTimestamp, error, actual.currentContext());
             }
             spec.observeBreaker(breaker);
         }
