@@ -13,6 +13,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -72,7 +73,8 @@ import reactor.core.publisher.Mono;
  * trims entries a group had not handled, and each one is counted for that group ({@code trimmed-unhandled:<group>},
  * {@code sluice.durable.trimmed.unhandled}, a warning in the log). Entries are never deleted one by one.
  *
- * <p><b>Metrics and health.</b> {@link #bindTo(MeterRegistry)} registers the meters of {@link RedisTransportMeters};
+ * <p><b>Metrics and health.</b> {@link #bindTo(MeterRegistry)} registers the meters of {@link RedisTransportMeters}
+ * per type and those of {@code ConsumerMeter} ({@code sluice.durable.lag}, {@code …acks.refused}, …) per consumer;
  * {@link #health()} is {@code DEGRADED} while Redis does not answer, {@code UNHEALTHY} once closed or if another
  * process took this instance's id. {@link #audit} reads the stream-level audit kept in Redis.
  *
@@ -123,6 +125,8 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
     private final EntryCodec codec;
     private final Map<String, DeclaredType> declared = new ConcurrentHashMap<>();
     private final Set<String> consumers = ConcurrentHashMap.newKeySet();
+    private final Map<String, ConsumerMeters> consumerMeters = new ConcurrentHashMap<>();
+    private final Map<String, List<Meter>> consumerMetersBound = new ConcurrentHashMap<>();
     private final TransportContext context;
     private final Appender appender;
     private final InstanceLease lease;
@@ -353,7 +357,12 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
             throw new IllegalStateException(
                     this + " already has a consumer for subscriber '" + spec.subscriber() + "'");
         }
-        return new RegisteredConsumer<>(new StreamConsumer<>(context, spec), () -> consumers.remove(spec.subscriber()));
+        StreamConsumer<T> consumer = new StreamConsumer<>(context, spec);
+        bindConsumer(spec.subscriber(), consumer.meters());
+        return new RegisteredConsumer<>(consumer, () -> {
+            unbindConsumer(spec.subscriber());
+            consumers.remove(spec.subscriber());
+        });
     }
 
     /**
@@ -438,7 +447,9 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
 
     /**
      * Register the meters of {@link RedisTransportMeters} with {@code registry}, per declared type (types declared
-     * later are registered when declared). Bind one registry per transport.
+     * later are registered when declared), and each open consumer's {@link ConsumerMeter}s, tagged with its type and
+     * subscriber (consumers opened later are registered when opened; a closed consumer's meters are removed). Bind one
+     * registry per transport.
      *
      * @throws IllegalStateException if already bound
      */
@@ -450,6 +461,8 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
                 throw new IllegalStateException(this + " is already bound to a MeterRegistry");
             }
             this.registry = registry;
+            consumerMeters.forEach(
+                    (subscriber, meters) -> consumerMetersBound.put(subscriber, meters.register(registry)));
         }
         declared.values().forEach(type -> register(registry, type));
     }
@@ -504,6 +517,25 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
                                     .then(),
                             1)
                     .subscribe();
+        }
+    }
+
+    /** Register {@code subscriber}'s consumer meters now if a registry is bound, else when one is. */
+    private synchronized void bindConsumer(String subscriber, ConsumerMeters meters) {
+        consumerMeters.put(subscriber, meters);
+        MeterRegistry bound = registry;
+        if (bound != null) {
+            consumerMetersBound.put(subscriber, meters.register(bound));
+        }
+    }
+
+    /** Remove {@code subscriber}'s consumer meters, so that its next consumer registers its own. */
+    private synchronized void unbindConsumer(String subscriber) {
+        consumerMeters.remove(subscriber);
+        List<Meter> meters = consumerMetersBound.remove(subscriber);
+        MeterRegistry bound = registry;
+        if (meters != null && bound != null) {
+            meters.forEach(bound::remove);
         }
     }
 

@@ -17,8 +17,9 @@ final class RegisteredConsumer<T> implements TransportConsumer<T> {
 
     RegisteredConsumer(TransportConsumer<T> consumer, Runnable forget) {
         this.consumer = consumer;
-        this.closing =
-                Mono.defer(consumer::close).doFinally(signal -> forget.run()).cache();
+        // doOnTerminate, not doFinally: doFinally runs after the completion reached the subscriber, so one that
+        // subscribes the subscriber again at once was refused ("already has a consumer") and saw its old meters
+        this.closing = Mono.defer(consumer::close).doOnTerminate(forget).cache();
     }
 
     @Override

@@ -6,7 +6,6 @@ import dev.sluice.bus.spi.Received;
 import dev.sluice.bus.spi.TransportConsumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -373,7 +372,7 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
      * Return the binder of this consumer's meters ({@link ConsumerMeter}), tagged with its type and subscriber, for
      * the transport to bind to its registry.
      */
-    MeterBinder meters() {
+    ConsumerMeters meters() {
         return new ConsumerMeters(this, spec.type().name(), group);
     }
 
