@@ -16,14 +16,16 @@ import org.slf4j.LoggerFactory;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
  * One durable entry's handling by one subscriber on this instance (docs/DESIGN.md, "Durable types"): as {@link
  * Delivery} is for an in-process event — the handler under the policy, the per-call fallback or dead letter, exactly
- * one end — with what a durable entry adds. Just before the handler starts, the consumer is asked whether this
- * instance may still start it ({@code mayStart}: the partition's lease is held); if not, or the subscriber is
- * stopping, the entry is released, never handled. An entry that could not be decoded becomes a {@code
+ * one end — with what a durable entry adds. Just before the handler starts, before each retry or hedge, and before the
+ * fallback or letter of a failure, the consumer is asked whether this instance may still start it ({@code mayStart}:
+ * the partition's lease is held); if not, or the subscriber is stopping, the entry is released, its handling
+ * cancelled. An entry that could not be decoded becomes a {@code
  * DESERIALIZATION_FAILED} letter carrying its raw payload, and one whose deliveries ended in no outcome more often
  * than the subscriber's limit a {@code DELIVERY_LIMIT} letter, both without calling the handler. Every letter of the
  * entry is written under the id derived from (type, partition, entry id, subscriber), to the store itself (never a
@@ -56,6 +58,7 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
     private volatile int state;
     private volatile boolean cancelled;
     private volatile boolean inHandler;
+    private volatile boolean attempted;
     private volatile @Nullable Throwable unexpected;
     private volatile @Nullable Outcome outcome;
     private long startNanos;
@@ -142,6 +145,10 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
     /** Recover with the subscriber's fallback, or dead-letter: the policy's per-call fallback, on failure only. */
     @Override
     public Mono<Void> apply(Failure failure) {
+        if (!mayStart()) { // the lease was lost meanwhile: the new owner handles the entry, here no fallback or letter
+            cancel();
+            return Mono.empty();
+        }
         SubscriberSettings<T> settings = worker.settings;
         var fallback = settings.fallback();
         if (fallback == null) {
@@ -177,9 +184,20 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
         return event;
     }
 
-    /** Call the handler: the policy subscribes once per attempt. */
+    /**
+     * Call the handler: the policy subscribes once per attempt. A retry or a hedge starts a handler too, so from the
+     * second attempt on the consumer is asked again whether this instance may still start one ({@code mayStart});
+     * if not, the handling is cancelled and the entry released (regression: an owner paused past its lease started, on
+     * resuming, the retries it had scheduled before the pause, of entries the partition's new owner was handling).
+     */
     @Override
     public void subscribe(CoreSubscriber<? super Void> attempt) {
+        if (attempted && !mayStart()) {
+            attempt.onSubscribe(Operators.emptySubscription());
+            cancel(); // cancels the policy, which subscribed this attempt: no signal reaches it any more
+            return;
+        }
+        attempted = true;
         HandlerCall.call(worker.settings.handler(), event(), worker.settings.name(), attempt);
     }
 
