@@ -10,8 +10,9 @@ package dev.sluice.bus.redis;
  * @param token the lease's value, {@code <instance>:<generation>}
  * @param deadline when the lease ends by the local clock: the time the claim or last renewal was <em>sent</em> plus
  *     the lease time, so never later than its end in Redis
- * @param readableAt when its entries may first be read and handled: the claim's time after a clean release, plus the
- *     subscriber's worst-case attempt after an unclean end (the dead owner's last handler has ended by then)
+ * @param readableAt when its entries may first be read and handled: when the claim's answer came (after the old
+ *     lease had ended in Redis) after a clean release, plus the subscriber's worst-case attempt after an unclean end
+ *     (the dead owner's last handler has ended by then)
  * @param recovering whether its pending entries are still being claimed (they come before any new entry)
  * @param cursor the first entry id the pending claims have not looked at yet
  * @param unclean whether the last owner ended without releasing: its pending entries' delivery count goes up by one

@@ -506,8 +506,12 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
             if (!claim.acquired()) {
                 return false;
             }
-            long readableAt =
-                    claim.clean() ? sent : sent + spec.worstCaseAttempt().toNanos();
+            // the lease ends by the send time (never later than in Redis); the takeover wait counts from the answer,
+            // which came after the old lease had ended in Redis, so it never starts before that end + the worst case
+            long answered = nanos.getAsLong();
+            long readableAt = claim.clean()
+                    ? answered
+                    : answered + spec.worstCaseAttempt().toNanos();
             table.put(Ownership.claimed(
                     p,
                     claim.generation(),
