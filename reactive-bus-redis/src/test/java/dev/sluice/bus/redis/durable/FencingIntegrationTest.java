@@ -1,0 +1,179 @@
+package dev.sluice.bus.redis.durable;
+
+import static dev.sluice.bus.redis.durable.StreamView.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.bus.redis.StreamAudit;
+import dev.sluice.testsupport.ChildJvm;
+import dev.sluice.testsupport.RedisExtension;
+import dev.sluice.testsupport.TestRedis;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fencing of a paused owner (issue 13, "Tests": a paused owner is fenced). A child JVM owns partitions of a durable
+ * subscriber and is frozen with {@code SIGSTOP} while it handles, so its heartbeats stop and its leases run out in Redis
+ * (never a short TTL); the survivor in this JVM takes every partition over and handles what the frozen one had read.
+ * Then the child resumes ({@code SIGCONT}): its late acknowledgements are refused ({@code sluice.durable.acks.refused}),
+ * and it starts no handler under the leases it lost — neither a new event nor a retry of one it had begun — until it
+ * owns a partition again under a new lease. Everything is handled, the audit balances, order per key holds.
+ */
+@Tag("integration")
+@ExtendWith(RedisExtension.class)
+class FencingIntegrationTest {
+
+    private static final Logger log = LoggerFactory.getLogger(FencingIntegrationTest.class);
+
+    private static final String TYPE = "fence.step";
+    private static final Workload WORK = new Workload(64, 12);
+    private static final int FAIL_FIRST_EVERY = 3;
+    /** 40 ms handler calls, every third event's first attempt fails (so retries wait 200 ms), 16 at once. */
+    private static final DurableNode.Options OPTIONS =
+            new DurableNode.Options(40, FAIL_FIRST_EVERY, 16, 2, Duration.ofMillis(2_500));
+
+    private static final Pattern REFUSED = Pattern.compile("acks\\.refused=([1-9]\\d*)");
+
+    @Test
+    @Timeout(115)
+    void aPausedOwnerIsFencedItsLateAcksRefusedAndItsEntriesHandledByTheNewOwner(TestRedis redis) throws Exception {
+        String uri = redis.uri().toURI().toString();
+        StreamView view = new StreamView(redis.connect().sync(), redis.keyPrefix(), TYPE);
+        try (ChildJvm child = DurableChild.start(uri, redis.keyPrefix(), TYPE, "child", OPTIONS)) {
+            child.awaitOutput(Pattern.compile(Pattern.quote(DurableChild.READY)), Duration.ofSeconds(60));
+            await("the child owns every partition", 30, () -> view.holdsAll("child"));
+            try (DurableNode survivor = DurableNode.start(uri, redis.keyPrefix(), TYPE, "survivor", OPTIONS)) {
+                WORK.publish(survivor, 0);
+                await("the child handles", 30, () -> view.startsBy("child") >= 100);
+
+                signal(child, "STOP");
+                long resumed;
+                List<StreamView.Entry> pendingWhilePaused;
+                try {
+                    await("the survivor took every partition", 40, () -> view.holdsAll("survivor"));
+                    pendingWhilePaused = view.pendingOf("child");
+                    WORK.publish(survivor, 1);
+                    Set<String> taken = pendingWhilePaused.stream()
+                            .map(StreamView.Entry::event)
+                            .collect(Collectors.toSet());
+                    await("the survivor handled what the paused child had read", 40, () -> endedBy(view, "survivor")
+                            .containsAll(taken));
+                } finally {
+                    resumed = System.nanoTime();
+                    signal(child, "CONT");
+                }
+                long[] reclaimBound = reclaimBounds(view, Duration.ofSeconds(3));
+                Matcher refused = child.awaitOutput(REFUSED, Duration.ofSeconds(20));
+                WORK.awaitBalanced(survivor, view, 60);
+
+                OrderChecker order = new OrderChecker();
+                order.addLines(view.handlingLines());
+                Map<String, Integer> partitionOfKey = view.partitionOfKeys();
+                StreamAudit.Group audit = Workload.audit(survivor);
+                List<String> late = lateStarts(order, partitionOfKey, resumed, reclaimBound);
+                log.info(
+                        "fencing: {} entries pending for the paused child; reclaim bounds after resume (ms) {};"
+                                + " refused acks {}; starts {}; late starts {}; audit {}",
+                        pendingWhilePaused.size(),
+                        Arrays.stream(reclaimBound)
+                                .map(b -> TimeUnit.NANOSECONDS.toMillis(b - resumed))
+                                .boxed()
+                                .toList(),
+                        refused.group(1),
+                        order.startsByInstance(),
+                        late,
+                        audit);
+
+                assertThat(pendingWhilePaused)
+                        .as("the paused child held entries read and not acknowledged")
+                        .isNotEmpty();
+                assertThat(late)
+                        .as("handler calls the resumed child started under a lease it had lost")
+                        .isEmpty();
+                assertThat(Long.parseLong(refused.group(1)))
+                        .as("late acks refused")
+                        .isPositive();
+                assertThat(order.unhandled(WORK.published()))
+                        .as("events never handled")
+                        .isEmpty();
+                assertThat(audit.published()).isEqualTo(WORK.total());
+                assertThat(audit.acked()).as("audit: published = acked").isEqualTo(audit.published());
+                assertThat(order.overtakings()).as("order per key").isEmpty();
+            }
+        }
+    }
+
+    /**
+     * Poll the leases for {@code period} after the resume; return for each partition a time before which the child
+     * cannot have claimed it again: the send time of the last poll that saw it held by someone else (or by no one).
+     */
+    private static long[] reclaimBounds(StreamView view, Duration period) {
+        long[] bound = new long[StreamView.PARTITIONS];
+        boolean[] reclaimed = new boolean[StreamView.PARTITIONS];
+        long end = System.nanoTime() + period.toNanos();
+        for (long now = System.nanoTime(); now - end < 0; now = System.nanoTime()) {
+            List<@Nullable String> holders = view.holders();
+            for (int p = 0; p < bound.length; p++) {
+                if (!reclaimed[p]) {
+                    if ("child".equals(holders.get(p))) {
+                        reclaimed[p] = true;
+                    } else {
+                        bound[p] = now;
+                    }
+                }
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+        return bound;
+    }
+
+    /** Return the child's handler calls that started after the resume and before it could have reclaimed the partition. */
+    private static List<String> lateStarts(
+            OrderChecker order, Map<String, Integer> partitionOfKey, long resumed, long[] reclaimBound) {
+        List<String> late = new ArrayList<>();
+        for (OrderChecker.Handling h : order.handlings()) {
+            Integer p = partitionOfKey.get(h.key());
+            if (h.instance().equals("child")
+                    && p != null
+                    && h.startNanos() > resumed
+                    && h.startNanos() < reclaimBound[p]) {
+                late.add(h + " (partition " + p + ", " + (h.startNanos() - resumed) / 1_000_000 + " ms after the resume"
+                        + (h.seq() % FAIL_FIRST_EVERY == 0 ? ", an event whose first attempt fails" : "") + ")");
+            }
+        }
+        return late;
+    }
+
+    private static Set<String> endedBy(StreamView view, String instance) {
+        OrderChecker order = new OrderChecker();
+        order.addLines(view.handlingLines());
+        return order.handlings().stream()
+                .filter(h -> h.instance().equals(instance) && h.ended())
+                .map(h -> h.key() + "#" + h.seq())
+                .collect(Collectors.toSet());
+    }
+
+    private static void signal(ChildJvm child, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid()))
+                .inheritIO()
+                .start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -" + signal).isTrue();
+        assertThat(kill.exitValue()).as("kill -" + signal).isZero();
+    }
+}
