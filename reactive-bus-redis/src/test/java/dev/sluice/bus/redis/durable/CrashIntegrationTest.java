@@ -40,7 +40,8 @@ class CrashIntegrationTest {
     private static final String TYPE = "crash.step";
     private static final Workload WORK = new Workload(64, 12);
     private static final Duration WORST_CASE = Duration.ofSeconds(1);
-    private static final DurableNode.Options OPTIONS = new DurableNode.Options(15, 0, 8, 1, WORST_CASE);
+    private static final DurableNode.Options OPTIONS =
+            new DurableNode.Options(15, 0, 8, 1, Duration.ofMillis(800), WORST_CASE);
 
     @Test
     @Timeout(115)

@@ -23,8 +23,9 @@ public final class DurableChild {
     /** Start the node described by {@code args} and report until the JVM ends. */
     public static void main(String[] args) {
         BlockHound.install();
-        if (args.length != 9) {
-            throw new IllegalArgumentException("expected 9 arguments, got " + Arrays.toString(args));
+        if (args.length != 4 + DurableNode.Options.ARGS) {
+            throw new IllegalArgumentException(
+                    "expected " + (4 + DurableNode.Options.ARGS) + " arguments, got " + Arrays.toString(args));
         }
         DurableNode node = DurableNode.start(args[0], args[1], args[2], args[3], DurableNode.Options.parse(args, 4));
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "durable-child-close"));
@@ -39,12 +40,12 @@ public final class DurableChild {
     /** Start a child JVM running a node of {@code instance}; the caller closes it. */
     static ChildJvm start(
             String uri, String testPrefix, String typeName, String instance, DurableNode.Options options) {
-        String[] args = new String[9];
+        String[] args = new String[4 + DurableNode.Options.ARGS];
         args[0] = uri;
         args[1] = testPrefix;
         args[2] = typeName;
         args[3] = instance;
-        System.arraycopy(options.args(), 0, args, 4, 5);
+        System.arraycopy(options.args(), 0, args, 4, DurableNode.Options.ARGS);
         return ChildJvm.builder(DurableChild.class)
                 .jvmOptions("-Xmx256m")
                 .args(args)

@@ -46,10 +46,19 @@ final class DurableNode implements AutoCloseable {
     /**
      * How a node handles: each call takes {@code handlerMillis}; the first attempt of every event whose seq is a
      * multiple of {@code failFirstEvery} (0: none) fails at once, so retries run; {@code concurrency} events at once.
-     * The policy's attempt timeout is 1 s, with {@code attempts} attempts 200 ms apart, under a deadline of {@code
+     * The policy: {@code attempts} attempts of at most {@code timeout}, 200 ms apart, under a deadline of {@code
      * worstCase}: what a new owner waits on top of the old lease.
      */
-    record Options(long handlerMillis, int failFirstEvery, int concurrency, int attempts, Duration worstCase) {
+    record Options(
+            long handlerMillis,
+            int failFirstEvery,
+            int concurrency,
+            int attempts,
+            Duration timeout,
+            Duration worstCase) {
+
+        /** How many arguments {@link #args()} makes. */
+        static final int ARGS = 6;
 
         String[] args() {
             return new String[] {
@@ -57,6 +66,7 @@ final class DurableNode implements AutoCloseable {
                 Integer.toString(failFirstEvery),
                 Integer.toString(concurrency),
                 Integer.toString(attempts),
+                Long.toString(timeout.toMillis()),
                 Long.toString(worstCase.toMillis())
             };
         }
@@ -67,7 +77,8 @@ final class DurableNode implements AutoCloseable {
                     Integer.parseInt(args[from + 1]),
                     Integer.parseInt(args[from + 2]),
                     Integer.parseInt(args[from + 3]),
-                    Duration.ofMillis(Long.parseLong(args[from + 4])));
+                    Duration.ofMillis(Long.parseLong(args[from + 4])),
+                    Duration.ofMillis(Long.parseLong(args[from + 5])));
         }
     }
 
@@ -103,7 +114,7 @@ final class DurableNode implements AutoCloseable {
         bus.register(type);
         bus.ready().block(Duration.ofSeconds(30));
         ResiliencePolicy policy = ResiliencePolicy.builder("durable-node")
-                .timeout(Duration.ofSeconds(1))
+                .timeout(options.timeout())
                 .retry(RetrySettings.builder()
                         .maxAttempts(options.attempts())
                         .minBackoff(Duration.ofMillis(200))
