@@ -44,12 +44,12 @@ class CrashIntegrationTest {
             new DurableNode.Options(15, 0, 8, 1, Duration.ofMillis(800), WORST_CASE);
 
     @Test
-    @Timeout(115)
+    @Timeout(240) // a child JVM can take a minute to start on a loaded machine
     void whatAKilledInstanceHadReadIsHandledByTheSurvivorInOrderAndOnlyThatTwice(TestRedis redis) {
         String uri = redis.uri().toURI().toString();
         StreamView view = new StreamView(redis.connect().sync(), redis.keyPrefix(), TYPE);
         try (ChildJvm child = DurableChild.start(uri, redis.keyPrefix(), TYPE, "child", OPTIONS)) {
-            child.awaitOutput(Pattern.compile(Pattern.quote(DurableChild.READY)), Duration.ofSeconds(60));
+            child.awaitOutput(Pattern.compile(Pattern.quote(DurableChild.READY)), Duration.ofSeconds(120));
             await("the child owns every partition", 30, () -> view.holdsAll("child"));
             try (DurableNode survivor = DurableNode.start(uri, redis.keyPrefix(), TYPE, "survivor", OPTIONS)) {
                 WORK.publish(survivor, 0);

@@ -57,12 +57,12 @@ class FencingIntegrationTest {
     private static final Pattern REFUSED = Pattern.compile("acks\\.refused=([1-9]\\d*)");
 
     @Test
-    @Timeout(115)
+    @Timeout(240) // a child JVM can take a minute to start on a loaded machine
     void aPausedOwnerIsFencedItsLateAcksRefusedAndItsEntriesHandledByTheNewOwner(TestRedis redis) throws Exception {
         String uri = redis.uri().toURI().toString();
         StreamView view = new StreamView(redis.connect().sync(), redis.keyPrefix(), TYPE);
         try (ChildJvm child = DurableChild.start(uri, redis.keyPrefix(), TYPE, "child", OPTIONS)) {
-            child.awaitOutput(Pattern.compile(Pattern.quote(DurableChild.READY)), Duration.ofSeconds(60));
+            child.awaitOutput(Pattern.compile(Pattern.quote(DurableChild.READY)), Duration.ofSeconds(120));
             await("the child owns every partition", 30, () -> view.holdsAll("child"));
             try (DurableNode survivor = DurableNode.start(uri, redis.keyPrefix(), TYPE, "survivor", OPTIONS)) {
                 WORK.publish(survivor, 0);
