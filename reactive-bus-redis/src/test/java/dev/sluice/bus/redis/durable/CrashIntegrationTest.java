@@ -54,6 +54,8 @@ class CrashIntegrationTest {
             try (DurableNode survivor = DurableNode.start(uri, redis.keyPrefix(), TYPE, "survivor", OPTIONS)) {
                 WORK.publish(survivor, 0);
                 await("the child handles", 30, () -> view.startsBy("child") >= 100);
+                // kill it while it holds entries read and not acknowledged (on a starved machine its reads pause)
+                await("the child holds unacknowledged entries", 30, () -> view.pendingCount("child") >= 4);
 
                 Set<String> pendingBeforeKill = events(view.pendingOf("child"));
                 child.kill9();

@@ -125,6 +125,17 @@ final class StreamView {
         return pending;
     }
 
+    /** Return how many entries are pending for {@code consumer} now (the group's summary per partition). */
+    long pendingCount(String consumer) {
+        long count = 0;
+        for (int p = 0; p < PARTITIONS; p++) {
+            count += redis.xpending(stream(p), DurableNode.SUBSCRIBER)
+                    .getConsumerMessageCount()
+                    .getOrDefault(consumer, 0L);
+        }
+        return count;
+    }
+
     /** Return every entry of every partition, in stream order per partition. */
     List<Entry> entries() {
         List<Entry> all = new ArrayList<>();
