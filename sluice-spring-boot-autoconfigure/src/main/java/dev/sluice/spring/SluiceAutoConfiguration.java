@@ -5,6 +5,7 @@ import dev.sluice.bus.EventBus;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.InMemoryDeadLetterStore;
 import dev.sluice.bus.SubscriberSpec;
+import dev.sluice.bus.spi.EventTransport;
 import dev.sluice.policy.PolicyProperties;
 import dev.sluice.policy.PolicyRegistry;
 import dev.sluice.spring.internal.InstanceId;
@@ -13,6 +14,7 @@ import dev.sluice.spring.internal.PolicyKeys;
 import dev.sluice.spring.internal.StoreCloser;
 import dev.sluice.spring.internal.SubscriberAssembly;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +29,11 @@ import org.springframework.core.env.Environment;
 /**
  * The bus, its policies and its lifecycle: a {@link PolicyRegistry} filled from {@code sluice.policies.*}, the {@link
  * EventBus} on the {@link DeadLetterStore} bean (the Redis one from {@link SluiceRedisAutoConfiguration}, or the
- * in-memory one when {@code sluice.dead-letters.store=in-memory}), the collector of {@link SluiceListener} methods,
- * and the {@link SluiceLifecycle}. Every bean backs off when the application defines its own.
+ * in-memory one when {@code sluice.dead-letters.store=in-memory}) and on the {@link EventTransport} bean if there is
+ * one (the Redis Streams one from {@link SluiceDurableAutoConfiguration}), the collector of {@link SluiceListener}
+ * methods, and the {@link SluiceLifecycle}. Every bean backs off when the application defines its own.
  */
-@AutoConfiguration(after = SluiceRedisAutoConfiguration.class)
+@AutoConfiguration(after = {SluiceRedisAutoConfiguration.class, SluiceDurableAutoConfiguration.class})
 @EnableConfigurationProperties(SluiceProperties.class)
 public final class SluiceAutoConfiguration {
 
@@ -87,14 +90,23 @@ public final class SluiceAutoConfiguration {
                         + "sluice.dead-letters.store=in-memory to keep letters in memory (lost on restart).");
     }
 
-    /** Return the bus on {@code store}, naming this instance {@code sluice.instance-id} in dead letters. */
+    /**
+     * Return the bus on {@code store} and on the {@link EventTransport} bean if there is one (durable types need it),
+     * naming this instance {@code sluice.instance-id} in dead letters.
+     */
     @Bean
     @ConditionalOnMissingBean
-    public EventBus sluiceEventBus(DeadLetterStore store, SluiceProperties properties, Environment environment) {
-        return EventBus.builder()
-                .deadLetterStore(store)
-                .instance(InstanceId.of(properties, environment))
-                .build();
+    public EventBus sluiceEventBus(
+            DeadLetterStore store,
+            ObjectProvider<EventTransport> transport,
+            SluiceProperties properties,
+            Environment environment) {
+        EventBus.Builder b = EventBus.builder().deadLetterStore(store).instance(InstanceId.of(properties, environment));
+        EventTransport durable = transport.getIfAvailable();
+        if (durable != null) {
+            b.transport(durable);
+        }
+        return b.build();
     }
 
     /** Return the collector of {@link SluiceListener} methods (a bean post-processor, so static). */
@@ -106,13 +118,17 @@ public final class SluiceAutoConfiguration {
 
     /**
      * Return the lifecycle that subscribes the listeners and {@code SubscriberSpec} beans, and closes the bus (then
-     * the auto-configured store) within the shutdown phase.
+     * the transport, then the auto-configured store) within the shutdown phase.
+     *
+     * @throws SluiceConfigurationException naming {@code sluice.durable.enabled} if a type is durable and there is no
+     *     transport
      */
     @Bean
     @ConditionalOnMissingBean
     SluiceLifecycle sluiceLifecycle(
             EventBus bus,
             DeadLetterStore store,
+            ObjectProvider<EventTransport> transport,
             PolicyRegistry registry,
             SluiceProperties properties,
             ListenerMethods listeners,
@@ -122,16 +138,18 @@ public final class SluiceAutoConfiguration {
         Duration phase = Binder.get(environment)
                 .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
                 .orElse(Duration.ofSeconds(30));
+        EventTransport durable = transport.getIfAvailable();
         return new SluiceLifecycle(
                 bus,
-                () -> SubscriberAssembly.assemble(
-                        listeners,
-                        specBeans.orderedStream().toList(),
-                        typeBeans.orderedStream().toList(),
-                        properties,
-                        registry),
+                () -> {
+                    List<SubscriberSpec<?>> specs = specBeans.orderedStream().toList();
+                    List<EventType<?>> types = typeBeans.orderedStream().toList();
+                    SubscriberAssembly.requireTransport(types, specs, durable != null);
+                    return SubscriberAssembly.assemble(listeners, specs, types, properties, registry);
+                },
                 typeBeans.orderedStream().toList(),
                 SluiceLifecycle.closeTimeout(phase, properties.lifecycle().closeMargin()),
+                durable,
                 StoreCloser.of(store));
     }
 }

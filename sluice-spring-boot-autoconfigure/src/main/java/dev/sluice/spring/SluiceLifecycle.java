@@ -4,6 +4,7 @@ import dev.sluice.bus.EventBus;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.SubscriberHandle;
 import dev.sluice.bus.SubscriberSpec;
+import dev.sluice.bus.spi.EventTransport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,8 +32,14 @@ import reactor.core.publisher.Mono;
  * <p>Stopping calls {@link EventBus#close(Duration)} with the shutdown phase's timeout ({@code
  * spring.lifecycle.timeout-per-shutdown-phase}, default 30 s) less {@code sluice.lifecycle.close-margin} (default 2
  * s; at least half the phase): what cannot finish by then becomes {@code SHUTDOWN} dead letters, written before the
- * phase ends. Then the store is closed with {@code closeGracefully} when it has one. Nothing here blocks: the stop
- * callback runs when both are done.
+ * phase ends; a durable subscriber releases what it has not finished, unacknowledged, to the next owner. Then the
+ * transport of durable types is closed ({@link EventTransport#close()}: its leases are released, so other instances
+ * take over at once), and then the store with {@code closeGracefully} when it has one. Nothing here blocks: the stop
+ * callback runs when all are done.
+ *
+ * <p>On start, after registering the event types, a failed declaration of a durable type on the transport (Redis
+ * unreachable, another partition count recorded) is logged as an error; startup does not wait for Redis, as the
+ * store does not.
  */
 public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingSingleton {
 
@@ -45,6 +52,7 @@ public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingS
     private final Supplier<List<SubscriberSpec<?>>> specs;
     private final List<EventType<?>> types;
     private final Duration closeTimeout;
+    private final @Nullable EventTransport transport;
     private final @Nullable Supplier<Mono<Void>> closeStore;
     private final Map<String, SluiceSubscriber> subscribers = new ConcurrentSkipListMap<>();
     private @Nullable List<SubscriberSpec<?>> assembled;
@@ -65,10 +73,31 @@ public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingS
             List<EventType<?>> types,
             Duration closeTimeout,
             @Nullable Supplier<Mono<Void>> closeStore) {
+        this(bus, specs, types, closeTimeout, null, closeStore);
+    }
+
+    /**
+     * Create the lifecycle of a bus with a transport.
+     *
+     * @param bus the bus
+     * @param specs builds the subscribers' specs (checked when every singleton exists, so a bad one fails startup)
+     * @param types event types to register before subscribing
+     * @param closeTimeout what {@link EventBus#close(Duration)} gets
+     * @param transport the bus's transport, closed after the bus, or null
+     * @param closeStore closes the store after the transport, or null to leave it open
+     */
+    public SluiceLifecycle(
+            EventBus bus,
+            Supplier<List<SubscriberSpec<?>>> specs,
+            List<EventType<?>> types,
+            Duration closeTimeout,
+            @Nullable EventTransport transport,
+            @Nullable Supplier<Mono<Void>> closeStore) {
         this.bus = Objects.requireNonNull(bus, "bus");
         this.specs = Objects.requireNonNull(specs, "specs");
         this.types = List.copyOf(types);
         this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+        this.transport = transport;
         this.closeStore = closeStore;
     }
 
@@ -87,6 +116,13 @@ public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingS
     @Override
     public void start() {
         types.forEach(bus::register);
+        bus.ready()
+                .subscribe(
+                        null,
+                        e -> log.error(
+                                "Sluice could not declare its durable event types on the transport (their publishes and "
+                                        + "durable subscribers need it)",
+                                e));
         List<SubscriberSpec<?>> toStart = assembled != null ? assembled : specs.get();
         for (SubscriberSpec<?> spec : toStart) {
             SubscriberHandle handle = bus.subscribe(spec);
@@ -107,11 +143,19 @@ public final class SluiceLifecycle implements SmartLifecycle, SmartInitializingS
     public void stop(Runnable callback) {
         running = false;
         Mono<Void> store = closeStore == null ? Mono.empty() : Mono.defer(closeStore);
+        EventTransport durable = transport;
+        Mono<Void> closeTransport = durable == null
+                ? Mono.empty()
+                : Mono.defer(durable::close).onErrorResume(e -> {
+                    log.warn("Sluice transport closed with an error", e);
+                    return Mono.empty();
+                });
         bus.close(closeTimeout)
                 .onErrorResume(e -> {
                     log.warn("Sluice bus closed with an error", e);
                     return Mono.empty();
                 })
+                .then(closeTransport)
                 .then(store)
                 .doFinally(signal -> callback.run())
                 .subscribe(null, e -> log.warn("Sluice dead-letter store closed with an error", e));

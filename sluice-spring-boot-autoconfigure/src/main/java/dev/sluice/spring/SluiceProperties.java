@@ -2,6 +2,7 @@ package dev.sluice.spring;
 
 import dev.sluice.bus.BreakerOpenPolicy;
 import dev.sluice.bus.OverflowPolicy;
+import dev.sluice.bus.StartPosition;
 import dev.sluice.policy.Backoff;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * startup. A value Boot cannot convert fails startup through Boot's own analyzer; a value Sluice rejects fails it
  * through {@link SluiceFailureAnalyzer}, naming the key and the value.
  *
- * <p>{@code sluice.durable.*} is not here: the durable transport adds it when it lands.
+ * <p>{@code sluice.durable.*} configures the Redis Streams transport of durable event types ({@code
+ * RedisStreamTransport}; docs/durable-events.md); its defaults are the transport's {@code DEFAULT_*} constants.
  *
  * @param instanceId this instance's name in dead letters and in the journal's directory (default: {@code
  *     spring.application.name}, or {@code sluice}, then {@code -} and the host name)
@@ -27,6 +29,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param deadLetters {@code sluice.dead-letters.*}: the dead-letter store
  * @param health {@code sluice.health.*}: how the health contributor reports an open breaker
  * @param lifecycle {@code sluice.lifecycle.*}: shutdown timing
+ * @param durable {@code sluice.durable.*}: the transport of durable event types
  */
 @ConfigurationProperties("sluice")
 public record SluiceProperties(
@@ -35,7 +38,8 @@ public record SluiceProperties(
         @DefaultValue Map<String, Subscriber> subscribers,
         @DefaultValue DeadLetters deadLetters,
         @DefaultValue Health health,
-        @DefaultValue Lifecycle lifecycle) {
+        @DefaultValue Lifecycle lifecycle,
+        @DefaultValue Durable durable) {
 
     /** The prefix of every key. */
     public static final String PREFIX = "sluice";
@@ -137,6 +141,10 @@ public record SluiceProperties(
      * @param onBreakerOpen pause or dead-letter while the breaker is open (default pause)
      * @param disposeGrace grace for in-flight handlers on dispose (default 5 s)
      * @param redriveDelays scheduled redrive after these delays, then park (default: no scheduled redrive)
+     * @param startFrom durable types only: where the subscriber's consumer group starts when it is first created,
+     *     {@code newest} or {@code oldest} (default newest; an existing group keeps its position)
+     * @param deliveryLimit durable types only: deliveries of one entry that may end in no outcome (its process died)
+     *     before it is dead-lettered as {@code DELIVERY_LIMIT} (default 5)
      */
     public record Subscriber(
             @Nullable String policy,
@@ -147,7 +155,9 @@ public record SluiceProperties(
             @Nullable Duration maxPublishWait,
             @Nullable BreakerOpenPolicy onBreakerOpen,
             @Nullable Duration disposeGrace,
-            @Nullable List<Duration> redriveDelays) {}
+            @Nullable List<Duration> redriveDelays,
+            @Nullable StartPosition startFrom,
+            @Nullable Integer deliveryLimit) {}
 
     /**
      * {@code sluice.dead-letters.*}.
@@ -197,4 +207,54 @@ public record SluiceProperties(
      *     the phase)
      */
     public record Lifecycle(@DefaultValue("2s") Duration closeMargin) {}
+
+    /**
+     * {@code sluice.durable.*}: the Redis Streams transport of durable event types, on the same {@code
+     * spring.data.redis.*} connection details and {@code ClientResources} as the Redis dead-letter store, with its own
+     * client. Each default is the {@code RedisStreamTransport.DEFAULT_*} constant of the same setting (a test ties
+     * them).
+     *
+     * @param enabled create the transport and hand it to the bus (default false: durable types are opt-in, and a
+     *     durable {@code EventType} bean without a transport fails startup naming this key)
+     * @param instanceId this instance's consumer name in every group, unique among live instances (default: the
+     *     transport's {@code <host>-<pid>-<random>}, new at each start, because a fixed id is refused until the
+     *     lease of the process that held it has expired)
+     * @param keyPrefix the Redis key prefix (default: {@code sluice.dead-letters.key-prefix}; streams are {@code
+     *     <prefix>:ev:{<type>:<partition>}})
+     * @param commandTimeout how long Redis has to answer one command; also the connect timeout (default 1 s)
+     * @param requestQueueSize bound of Lettuce's request queue per connection (default 10000)
+     * @param publishTimeout how long one append may take, retries included (default 5 s)
+     * @param publishFirstBackoff first backoff between append attempts; it doubles (default 50 ms)
+     * @param publishMaxBackoff longest backoff between append attempts (default 1 s)
+     * @param appendConcurrency appends of one {@code publishAll} in flight at once (default 256)
+     * @param lease life of partition leases, memberships and the instance lease without renewal (default 10 s)
+     * @param heartbeat time between lease renewals, at most half the lease (default 2 s)
+     * @param leaseMargin how long before a partition lease's local expiry handlers stop starting, less than the lease
+     *     (default 1 s)
+     * @param block the {@code BLOCK} time of one consumer read (default 1 s)
+     * @param maxLag undelivered entries of a group above which its consumers report {@code DEGRADED} (default 10000)
+     * @param maxPendingAge age of a group's oldest pending entry above which its consumers report {@code DEGRADED}
+     *     (default 1 min)
+     * @param retentionInterval time between retention runs (default 10 s)
+     * @param maxLength most entries one partition stream keeps, 0 for no limit; entries trimmed unhandled are
+     *     counted (default 0)
+     */
+    public record Durable(
+            @DefaultValue("false") boolean enabled,
+            @Nullable String instanceId,
+            @Nullable String keyPrefix,
+            @DefaultValue("1s") Duration commandTimeout,
+            @DefaultValue("10000") int requestQueueSize,
+            @DefaultValue("5s") Duration publishTimeout,
+            @DefaultValue("50ms") Duration publishFirstBackoff,
+            @DefaultValue("1s") Duration publishMaxBackoff,
+            @DefaultValue("256") int appendConcurrency,
+            @DefaultValue("10s") Duration lease,
+            @DefaultValue("2s") Duration heartbeat,
+            @DefaultValue("1s") Duration leaseMargin,
+            @DefaultValue("1s") Duration block,
+            @DefaultValue("10000") long maxLag,
+            @DefaultValue("1m") Duration maxPendingAge,
+            @DefaultValue("10s") Duration retentionInterval,
+            @DefaultValue("0") long maxLength) {}
 }

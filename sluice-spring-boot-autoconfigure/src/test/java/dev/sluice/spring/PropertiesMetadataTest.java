@@ -52,7 +52,14 @@ class PropertiesMetadataTest {
                         "sluice.dead-letters.journal-directory",
                         "sluice.health.breaker-open-down",
                         "management.endpoint.sluice.show-values");
-        assertThat(properties.keySet()).noneMatch(key -> key.startsWith("sluice.durable"));
+        assertThat(properties)
+                .containsKeys(
+                        "sluice.durable.enabled",
+                        "sluice.durable.key-prefix",
+                        "sluice.durable.publish-timeout",
+                        "sluice.durable.lease",
+                        "sluice.durable.heartbeat",
+                        "sluice.durable.lease-margin");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.sluice.bus.BreakerOpenPolicy;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.OverflowPolicy;
 import dev.sluice.bus.RedrivePolicy;
+import dev.sluice.bus.StartPosition;
 import dev.sluice.bus.SubscriberSpec;
 import dev.sluice.policy.PolicyRegistry;
 import dev.sluice.policy.ResiliencePolicy;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -71,6 +73,30 @@ public final class SubscriberAssembly {
         return specs;
     }
 
+    /**
+     * Refuse durable types without a transport: an {@code EventType} bean or a {@code SubscriberSpec} bean's type that
+     * is durable, on a bus that has no transport.
+     *
+     * @throws SluiceConfigurationException naming {@code sluice.durable.enabled}
+     */
+    public static void requireTransport(
+            List<EventType<?>> typeBeans, List<SubscriberSpec<?>> specBeans, boolean transport) {
+        if (transport) {
+            return;
+        }
+        Stream.concat(typeBeans.stream(), specBeans.stream().map(SubscriberSpec::type))
+                .filter(t -> t.durability() != null)
+                .findFirst()
+                .ifPresent(t -> {
+                    throw new SluiceConfigurationException(
+                            SluiceProperties.PREFIX + ".durable.enabled",
+                            "false",
+                            "leaves the bus without a transport, but event type '" + t.name() + "' is durable",
+                            "Set sluice.durable.enabled=true (the Redis Streams transport, on spring.data.redis.*), "
+                                    + "define an EventTransport bean, or make the type in-process.");
+                });
+    }
+
     private static void claim(Map<String, String> owners, String name, String owner) {
         String before = owners.putIfAbsent(name, owner);
         if (before != null) {
@@ -120,9 +146,23 @@ public final class SubscriberAssembly {
         SluiceProperties.Subscriber s = properties.subscribers().get(name);
         String key = SluiceProperties.PREFIX + ".subscribers." + name + ".";
         policy(s, name, key, registry).ifPresent(b::policy);
-        if (s == null) {
-            return b.build();
+        if (s != null) {
+            apply(s, b, key);
         }
+        try {
+            return b.build();
+        } catch (IllegalStateException e) {
+            // settings that conflict with the type or the policy (e.g. start-from on an in-process type)
+            throw new SluiceConfigurationException(
+                    SluiceProperties.PREFIX + ".subscribers." + name,
+                    name,
+                    "cannot be built: " + e.getMessage(),
+                    "Fix the settings under " + key + "* or the subscriber's policy.",
+                    e);
+        }
+    }
+
+    private static <T> void apply(SluiceProperties.Subscriber s, SubscriberSpec.Builder<T> b, String key) {
         Setting set = new Setting(key);
         Integer inboxSize = s.inboxSize();
         if (inboxSize != null) {
@@ -161,7 +201,14 @@ public final class SubscriberAssembly {
                             .delays(delays.toArray(Duration[]::new))
                             .build()));
         }
-        return b.build();
+        StartPosition startFrom = s.startFrom();
+        if (startFrom != null) {
+            b.startFrom(startFrom);
+        }
+        Integer deliveryLimit = s.deliveryLimit();
+        if (deliveryLimit != null) {
+            set.apply("delivery-limit", deliveryLimit, () -> b.deliveryLimit(deliveryLimit));
+        }
     }
 
     private static Optional<ResiliencePolicy> policy(

@@ -1,0 +1,6 @@
+package dev.sluice.spring.durableapp;
+
+import java.time.Instant;
+
+/** A ledger entry, the payload of the durable {@code entry.posted}. */
+public record EntryPosted(String account, long cents, Instant at) {}
