@@ -295,8 +295,17 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
                                     + ": the partition count of a durable type cannot change (keys would move to "
                                     + "other partitions and lose their order)"));
                         }
-                        declared.computeIfAbsent(
-                                type.name(), name -> new DeclaredType(name, keys, durability.schemaVersion()));
+                        DeclaredType known = declared.get(type.name());
+                        if (known == null) {
+                            DeclaredType added = new DeclaredType(type.name(), keys, durability.schemaVersion());
+                            known = declared.putIfAbsent(type.name(), added);
+                            MeterRegistry bound = registry;
+                            if (known == null && bound != null) {
+                                // bound before this type existed (Boot binds MeterBinder beans at startup): its
+                                // meters were not registered by bindTo; registering twice returns the same meters
+                                register(bound, added);
+                            }
+                        }
                         return Mono.<Void>empty();
                     });
         });
