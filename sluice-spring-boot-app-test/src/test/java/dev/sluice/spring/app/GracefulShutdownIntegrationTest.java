@@ -109,8 +109,7 @@ class GracefulShutdownIntegrationTest {
             // a handler the close cut off after the downstream took its request is a SHUTDOWN letter the downstream
             // also received (at-least-once across shutdown): the downstream saw at least what the bus counted
             // delivered, and at most that plus the letters
-            assertThat((long) delivered.size())
-                    .isBetween(stats.delivered(), stats.delivered() + stats.deadLettered());
+            assertThat((long) delivered.size()).isBetween(stats.delivered(), stats.delivered() + stats.deadLettered());
             assertThat(stats.deadLettered()).isEqualTo(letters.size());
             // SHUTDOWN only (how many the drain leaves depends on the machine: no count is asserted)
             assertThat(reasons.values()).allMatch("SHUTDOWN"::equals);
