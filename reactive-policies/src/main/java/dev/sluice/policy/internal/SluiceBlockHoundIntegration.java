@@ -31,5 +31,11 @@ public final class SluiceBlockHoundIntegration implements BlockHoundIntegration 
         builder.allowBlockingCallsInside(
                 "io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine$OpenState",
                 "toHalfOpenState");
+        // Cancelling a periodic task (Flux.interval on Schedulers.parallel()) removes it from the executor's queue
+        // under the queue's lock, as cancelling any task does: Reactor's own integration allows SchedulerTask.dispose
+        // and WorkerTask.dispose but not PeriodicWorkerTask.dispose (reactor-core 3.8.6; no upstream issue found).
+        // Reported, the park was thrown out of AQS with the executor's queue lock half-acquired, and every later timer
+        // of that worker hung (BusMetricsTest, then every timed test of the JVM).
+        builder.allowBlockingCallsInside("reactor.core.scheduler.PeriodicWorkerTask", "dispose");
     }
 }
