@@ -11,7 +11,8 @@ import reactor.core.publisher.Mono;
  * Creates one subscriber's consumer group on every partition stream of its type (issue 13, guarantee 2): idempotently
  * ({@code BUSYGROUP} is success), at the newest entry ({@code $}) or the oldest retained one ({@code 0}), creating the
  * stream if it does not exist yet ({@code MKSTREAM}), and recording in the same script, as {@code base:<group>} in the
- * partition's audit, how many of the partition's entries the group will never see. Never deletes a group or a consumer
+ * partition's audit, how many of the partition's entries the group will never see; a group that vanished under a
+ * running subscriber is created again at the oldest retained entry ({@link #recreateAll}). Never deletes a group or a consumer
  * (deleting a group is the transport's explicit admin call). Immutable, thread-safe.
  */
 final class ConsumerGroups {
@@ -33,15 +34,29 @@ final class ConsumerGroups {
      *     error Redis answered
      */
     Mono<Long> createAll(RedisClusterReactiveCommands<String, String> redis) {
+        return createAll(redis, start == StartPosition.OLDEST ? "0" : "$");
+    }
+
+    /**
+     * Create the group again on every partition where it vanished while the subscriber ran (Redis restarted without its
+     * data, or the group was destroyed under it), at the oldest retained entry whatever the start position: an entry
+     * appended since is never skipped, though one handled before may be handled again (at-least-once).
+     *
+     * @return a {@code Mono} emitting how many partitions' groups were created again, or the first error Redis answered
+     */
+    Mono<Long> recreateAll(RedisClusterReactiveCommands<String, String> redis) {
+        return createAll(redis, "0");
+    }
+
+    private Mono<Long> createAll(RedisClusterReactiveCommands<String, String> redis, String id) {
         return Flux.range(0, keys.partitions())
-                .flatMap(p -> create(redis, p))
+                .flatMap(p -> create(redis, p, id))
                 .filter(Boolean::booleanValue)
                 .count();
     }
 
-    /** Create the group on partition {@code p}: emits true if it was created now, false if it existed. */
-    Mono<Boolean> create(RedisClusterReactiveCommands<String, String> redis, int p) {
-        String id = start == StartPosition.OLDEST ? "0" : "$";
+    /** Create the group on partition {@code p} at {@code id}: emits true if it was created now, false if it existed. */
+    private Mono<Boolean> create(RedisClusterReactiveCommands<String, String> redis, int p, String id) {
         return ConsumerScripts.GROUP_CREATE
                 .<Long>run(redis, ScriptOutputType.INTEGER, new String[] {keys.stream(p), keys.audit(p)}, group, id)
                 .next()

@@ -19,7 +19,9 @@ import reactor.core.publisher.Mono;
  *   <li>claim: only if no lease lives; generation + 1, the lease set with {@code PX}, and the answer whether the last
  *       owner released cleanly (if not, its last handler may still run: the caller waits before starting one);
  *   <li>renew: only while the lease holds our token; a failed renewal means the partition is lost, at once;
- *   <li>release: only while the lease holds our token; deletes it and marks the release clean.
+ *   <li>release: only while the lease holds our token; deletes it and marks the release clean, unless the releasing
+ *       owner's own takeover wait had not ended (it took the partition from a dead owner and gives it up before
+ *       starting anything): then the dead owner's last handler may still run, and the next owner waits too.
  * </ul>
  *
  * Immutable, thread-safe.
@@ -60,10 +62,13 @@ final class PartitionLeases {
                 .defaultIfEmpty(false);
     }
 
-    /** Release our lease of {@code p} cleanly: emits true if released, false if it was no longer ours. */
-    Mono<Boolean> release(RedisClusterReactiveCommands<String, String> redis, int p, String token) {
+    /**
+     * Release our lease of {@code p}, cleanly if {@code clean} (our takeover wait had ended, so no earlier owner's
+     * handler can still run): emits true if released, false if it was no longer ours.
+     */
+    Mono<Boolean> release(RedisClusterReactiveCommands<String, String> redis, int p, String token, boolean clean) {
         return ConsumerScripts.LEASE_RELEASE
-                .<Long>run(redis, ScriptOutputType.INTEGER, leaseAndFence(p), token)
+                .<Long>run(redis, ScriptOutputType.INTEGER, leaseAndFence(p), token, clean ? "1" : "0")
                 .next()
                 .map(released -> released == 1L)
                 .defaultIfEmpty(false);

@@ -44,7 +44,8 @@ import reactor.core.publisher.Sinks;
  * entries. Blocking reads cannot be fenced in Redis, so a handler starts only while the lease holds by the local
  * monotonic clock with the safety margin ({@link #mayStart}), and a stream is read only while the lease will outlive
  * the read; once either check fails the partition is given up cleanly as soon as its entries in flight settle. A
- * partition whose renewal fails is lost at once. Giving a partition up (rebalance, close) waits for its entries in
+ * partition whose renewal fails is lost at once. A group that vanished under it ({@code NOGROUP}) is created again at
+ * the next heartbeat, at the oldest retained entry. Giving a partition up (rebalance, close) waits for its entries in
  * flight to be acknowledged or released, then releases the lease cleanly, so the next owner starts at once.
  *
  * <p>Thread-safe; {@link #read} is called by one reader at a time; nothing blocks. Heartbeats run on the context's
@@ -76,6 +77,7 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean ticking = new AtomicBoolean();
+    private final AtomicBoolean groupLost = new AtomicBoolean();
     private volatile Sinks.Empty<Void> readEnded = ended();
     private final AtomicReference<@Nullable Disposable> heartbeat = new AtomicReference<>();
     private final Mono<Void> closing;
@@ -140,10 +142,12 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
             started.set(true);
             Sinks.Empty<Void> ended = Sinks.empty();
             readEnded = ended;
-            return start.then(Mono.defer(() -> readOnce(room))).doFinally(signal -> {
-                table.reading(List.of());
-                ended.tryEmitEmpty();
-            });
+            return start.then(Mono.defer(() -> readOnce(room)))
+                    .doOnError(this::noticeLostGroup)
+                    .doFinally(signal -> {
+                        table.reading(List.of());
+                        ended.tryEmitEmpty();
+                    });
         });
     }
 
@@ -437,8 +441,34 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
         });
     }
 
+    /** Remember a read refused with {@code NOGROUP}: the next heartbeat creates the group again. */
+    private void noticeLostGroup(Throwable error) {
+        String message = error.getMessage();
+        if (message != null && message.startsWith("NOGROUP") && !groupLost.getAndSet(true)) {
+            log.warn(
+                    "Subscriber '{}' on '{}': its consumer group vanished (Redis lost its data, or the group was"
+                            + " destroyed); creating it again at the oldest retained entry",
+                    group,
+                    instance);
+        }
+    }
+
+    private Mono<Void> recreateLostGroup(RedisClusterReactiveCommands<String, String> redis) {
+        if (!groupLost.getAndSet(false)) {
+            return Mono.empty();
+        }
+        return groups.recreateAll(redis)
+                .doOnNext(created -> log.warn(
+                        "Subscriber '{}' on '{}': consumer group created again on {} partitions",
+                        group,
+                        instance,
+                        created))
+                .doOnError(error -> groupLost.set(true))
+                .then();
+    }
+
     private Mono<Void> tick(RedisClusterReactiveCommands<String, String> redis) {
-        return membership.heartbeat(redis).flatMap(members -> {
+        return recreateLostGroup(redis).then(membership.heartbeat(redis)).flatMap(members -> {
             liveMembers = members.size();
             return renewAll(redis)
                     .then(Mono.defer(() -> closed.get() ? Mono.<Void>empty() : balance(redis, members)))
@@ -544,7 +574,9 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
     }
 
     private Mono<Void> release(RedisClusterReactiveCommands<String, String> redis, Ownership hold) {
-        return leases.release(redis, hold.partition(), hold.token())
+        // given up before its takeover wait ended: the dead owner's last handler may still run, so the next owner waits
+        boolean clean = nanos.getAsLong() - hold.readableAt() >= 0;
+        return leases.release(redis, hold.partition(), hold.token(), clean)
                 .doOnNext(released -> {
                     if (table.remove(hold.partition(), hold.generation())) {
                         stats.ownershipChanged();
@@ -553,7 +585,9 @@ final class StreamConsumer<T> implements TransportConsumer<T> {
                             "Partition {} of subscriber '{}' {} by '{}' (generation {})",
                             hold.partition(),
                             group,
-                            released ? "released cleanly" : "was no longer held",
+                            !released
+                                    ? "was no longer held"
+                                    : clean ? "released cleanly" : "released before its takeover wait ended",
                             instance,
                             hold.generation());
                 })

@@ -6,6 +6,9 @@ if type(created) == 'table' and created.err then
   if string.find(created.err, 'BUSYGROUP', 1, true) then return 0 end
   return redis.error_reply(created.err)
 end
+-- a group created again (it vanished: Redis lost its data, or it was destroyed under a running subscriber) starts
+-- a new audit
+redis.call('HDEL', KEYS[2], 'acked:' .. ARGV[1], 'trimmed-unhandled:' .. ARGV[1], 'redelivered:' .. ARGV[1])
 -- entries trimmed before the group existed were never the group's; at '$' neither are the ones still stored
 local base = tonumber(redis.call('HGET', KEYS[2], 'trimmed') or '0')
 if ARGV[2] == '$' then base = base + redis.call('XLEN', KEYS[1]) end

@@ -4,6 +4,7 @@ import static dev.sluice.bus.redis.ConsumerFixture.WAIT;
 import static dev.sluice.bus.redis.ConsumerFixture.heartbeatUntil;
 import static dev.sluice.bus.redis.ConsumerFixture.readAtLeast;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.sluice.bus.StartPosition;
 import dev.sluice.bus.spi.Received;
@@ -194,6 +195,56 @@ class StreamConsumerIntegrationTest {
                 f.sync().xpending(f.keys().stream(0), "audit", Range.create("-", "+"), Limit.from(10));
         assertThat(pending).extracting(PendingMessage::getConsumer).containsOnly("c");
         assertThat(pending).extracting(PendingMessage::getRedeliveryCount).containsExactly(2L, 2L, 2L, 1L);
+    }
+
+    @Test
+    void releaseBeforeTheTakeoverWaitEndedLeavesTheNextOwnerWaiting(TestRedis redis) {
+        // regression: a release during the takeover wait was marked clean, so the next owner started at once
+        ConsumerFixture f = fixture(redis, 1);
+        StreamConsumer<String> dead = f.consumer("a", "ledger", StartPosition.OLDEST, SHORT_WAIT);
+        String appended = f.append(0, "e0");
+        readAtLeast(dead, 10, 1);
+        dead.stopHeartbeats();
+        StreamConsumer<String> waiting = f.consumer("b", "ledger", StartPosition.OLDEST, HOUR);
+        waiting.read(1).block(WAIT);
+        heartbeatUntil(() -> waiting.owned().contains(0), waiting);
+
+        waiting.close().block(WAIT);
+        String releasedMark = f.sync().hget(f.keys().fence(0, "ledger"), "released");
+        StreamConsumer<String> next = f.consumer("c", "ledger", StartPosition.OLDEST, SHORT_WAIT);
+        next.read(1).block(WAIT);
+        heartbeatUntil(() -> next.owned().contains(0), next);
+        List<Received<String>> taken = readAtLeast(next, 10, 1);
+
+        assertThat(releasedMark).isEqualTo("0");
+        assertThat(taken).extracting(Received::entryId).containsExactly(appended);
+        // counted once for the owner that died under it, not again for the one that never started it
+        assertThat(taken.get(0).deliveryFailures()).isEqualTo(1);
+    }
+
+    @Test
+    void aGroupDestroyedUnderARunningConsumerIsCreatedAgainAndNothingAppendedSinceIsLost(TestRedis redis) {
+        // regression: reads failed with NOGROUP until the subscriber was started again
+        ConsumerFixture f = fixture(redis, 1);
+        StreamConsumer<String> consumer = f.consumer("a", "refunds", StartPosition.NEWEST, SHORT_WAIT);
+        consumer.read(1).block(WAIT);
+        heartbeatUntil(() -> consumer.owned().contains(0), consumer);
+        String before = f.append(0, "before");
+        consumer.ack(readAtLeast(consumer, 10, 1).get(0)).block(WAIT);
+
+        f.sync().xgroupDestroy(f.keys().stream(0), "refunds");
+        String after = f.append(0, "after");
+        Throwable refused = catchThrowable(() -> consumer.read(10).block(WAIT));
+        heartbeatUntil(() -> consumer.owned().contains(0), consumer);
+        List<Received<String>> again = readAtLeast(consumer, 10, 2);
+        again.forEach(entry -> consumer.ack(entry).block(WAIT));
+
+        assertThat(refused).hasMessageStartingWith("NOGROUP");
+        // created again at the oldest retained entry: the one handled before comes again (at-least-once), none is lost
+        assertThat(again).extracting(Received::entryId).containsExactly(before, after);
+        // the new group's audit starts afresh
+        assertThat(f.sync().hget(f.keys().audit(0), "acked:refunds")).isEqualTo("2");
+        assertThat(f.sync().xpending(f.keys().stream(0), "refunds").getCount()).isZero();
     }
 
     @Test
