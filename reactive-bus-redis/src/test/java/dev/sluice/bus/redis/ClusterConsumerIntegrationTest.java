@@ -8,21 +8,14 @@ import dev.sluice.bus.EventType;
 import dev.sluice.bus.StartPosition;
 import dev.sluice.bus.spi.ConsumerSpec;
 import dev.sluice.bus.spi.Received;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
+import dev.sluice.testsupport.TestCluster;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,9 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -42,84 +32,41 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import redis.embedded.RedisServer;
 
 /**
  * {@link StreamConsumer} over a Redis Cluster connection, under BlockHound: every script runs on the node of its
- * partition's slot, and streams of different slots are read apart. Runs on the Cluster named by {@value #CLUSTER_URL}
- * (a seed such as {@code redis://127.0.0.1:7001}, e.g. a 3-master Cluster) if set, else on a one-node embedded Redis
- * Cluster that owns every slot.
+ * partition's slot, and streams of different slots are read apart. Runs on {@link TestCluster}: the Cluster named by {@code
+ * SLUICE_TEST_REDIS_CLUSTER_URL} (e.g. a 3-master Cluster) if set, else a one-node embedded Redis Cluster that owns
+ * every slot.
  */
 @Tag("integration")
 class ClusterConsumerIntegrationTest {
 
-    /** Environment variable naming a seed of an external Redis Cluster to run against. */
-    static final String CLUSTER_URL = "SLUICE_TEST_REDIS_CLUSTER_URL";
-
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final AtomicInteger PREFIXES = new AtomicInteger();
 
-    private static @Nullable RedisServer server;
+    private static TestCluster cluster;
     private static RedisClusterClient client;
 
     @BeforeAll
     static void startCluster() throws IOException {
-        String external = System.getenv(CLUSTER_URL);
-        RedisURI seed;
-        if (external != null && !external.isBlank()) {
-            seed = RedisURI.create(external);
-        } else {
-            int port = freePortWithBusPort();
-            Path dir = Path.of(System.getProperty("basedir", "."), "target", "embedded-redis-cluster", "c" + port)
-                    .toAbsolutePath();
-            Files.createDirectories(dir);
-            RedisServer started = RedisServer.newRedisServer()
-                    .bind("127.0.0.1")
-                    .port(port)
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .setting("dir " + dir)
-                    .setting("cluster-enabled yes")
-                    .setting("cluster-config-file nodes-" + port + ".conf")
-                    .build();
-            started.start();
-            server = started;
-            seed = RedisURI.builder()
-                    .withHost("127.0.0.1")
-                    .withPort(port)
-                    .withTimeout(WAIT)
-                    .build();
-            RedisClient admin = RedisClient.create(seed);
-            try (StatefulRedisConnection<String, String> connection = admin.connect()) {
-                connection.sync().clusterAddSlots(IntStream.range(0, 16384).toArray());
-                Flux.interval(Duration.ofMillis(20))
-                        .onBackpressureDrop()
-                        .concatMap(i -> connection.reactive().clusterInfo())
-                        .filter(info -> info.contains("cluster_state:ok"))
-                        .next()
-                        .block(WAIT);
-            } finally {
-                admin.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-        }
-        client = RedisClusterClient.create(seed);
+        cluster = TestCluster.start("consumer");
+        client = RedisClusterClient.create(cluster.seed());
     }
 
     @AfterAll
-    static void stopCluster() throws IOException {
+    static void stopCluster() {
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
-        RedisServer started = server;
-        if (started != null) {
-            started.stop();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     @Test
     void twoConsumersShareTheSlotsReadEveryEntryOnceAndHandOverCleanly() {
         EventType<String> type = EventType.of("orders.placed", String.class).durable(new Durability(8, 1));
-        String prefix = "sluice-cluster-test:" + ProcessHandle.current().pid() + ":" + PREFIXES.incrementAndGet();
+        String prefix = cluster.keyPrefix("sluice-cluster-test");
         StreamKeys keys = new StreamKeys(prefix, type.name(), 8);
         StatefulRedisClusterConnection<String, String> admin = client.connect();
         RedisAdvancedClusterCommands<String, String> sync = admin.sync();
@@ -270,32 +217,6 @@ class ClusterConsumerIntegrationTest {
         @Override
         public Scheduler timers() {
             return Schedulers.parallel();
-        }
-    }
-
-    private static int freePortWithBusPort() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            if (port <= 55_535 && isFree(port + 10_000)) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("no free loopback port with a free Cluster bus port after 50 attempts");
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port for the embedded Redis Cluster", e);
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort() == port;
-        } catch (IOException e) {
-            return false;
         }
     }
 }

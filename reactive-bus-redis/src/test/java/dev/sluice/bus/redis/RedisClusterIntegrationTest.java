@@ -7,24 +7,17 @@ import dev.sluice.bus.DeadLetterQuery;
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.DeadLetterStore.StoreHealth;
 import dev.sluice.bus.redis.TestLetters.Order;
+import dev.sluice.testsupport.TestCluster;
 import io.lettuce.core.ClientOptions.DisconnectedBehavior;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -32,11 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
-import redis.embedded.RedisServer;
 
 /**
- * The store against a real one-node Redis Cluster (embedded Redis with {@code cluster-enabled yes}, owning all 16384
- * slots), under BlockHound: Lettuce's Cluster connection runs every script and read the standalone tests cover.
+ * The store against a real Redis Cluster ({@link TestCluster}: a one-node embedded one owning all 16384 slots, or the
+ * Cluster named by {@code SLUICE_TEST_REDIS_CLUSTER_URL}), under BlockHound: Lettuce's Cluster connection runs every script and read the standalone tests cover.
  */
 @Tag("integration")
 class RedisClusterIntegrationTest {
@@ -45,8 +37,7 @@ class RedisClusterIntegrationTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
     private static final Duration LEASE = Duration.ofSeconds(30);
 
-    private static RedisServer server;
-    private static RedisURI uri;
+    private static TestCluster cluster;
     private static RedisClusterClient client;
 
     @TempDir
@@ -54,44 +45,8 @@ class RedisClusterIntegrationTest {
 
     @BeforeAll
     static void startCluster() throws IOException {
-        int port = freePortWithBusPort();
-        Path dir = Path.of(System.getProperty("basedir", "."), "target", "embedded-redis-cluster", "" + port)
-                .toAbsolutePath();
-        Files.createDirectories(dir);
-        server = RedisServer.newRedisServer()
-                .bind("127.0.0.1")
-                .port(port)
-                .setting("save \"\"")
-                .setting("appendonly no")
-                .setting("dir " + dir)
-                .setting("cluster-enabled yes")
-                .setting("cluster-config-file nodes-" + port + ".conf")
-                .build();
-        server.start();
-        uri = RedisURI.builder()
-                .withHost("127.0.0.1")
-                .withPort(port)
-                .withTimeout(WAIT)
-                .build();
-
-        // CLUSTER ADDSLOTSRANGE needs Redis 7; the embedded Redis is 6.2
-        RedisClient admin = RedisClient.create(uri);
-        try (StatefulRedisConnection<String, String> connection = admin.connect()) {
-            connection.sync().clusterAddSlots(IntStream.range(0, 16384).toArray());
-            StepVerifier.create(connection
-                            .reactive()
-                            .clusterInfo()
-                            .filter(info -> info.contains("cluster_state:ok"))
-                            .repeatWhenEmpty(500, ticks -> ticks.delayElements(Duration.ofMillis(20))))
-                    .as("cluster_state:ok")
-                    .expectNextCount(1)
-                    .expectComplete()
-                    .verify(WAIT);
-        } finally {
-            admin.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
-
-        client = RedisClusterClient.create(StoreFixture.RESOURCES, uri);
+        cluster = TestCluster.start("store");
+        client = RedisClusterClient.create(StoreFixture.RESOURCES, cluster.seed());
         client.setOptions(ClusterClientOptions.builder()
                 .disconnectedBehavior(DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(1_000)
@@ -100,18 +55,19 @@ class RedisClusterIntegrationTest {
     }
 
     @AfterAll
-    static void stopCluster() throws IOException {
+    static void stopCluster() {
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
-        if (server != null) {
-            server.stop();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     @Test
     void everyOperationWorksThroughTheApplicationsClusterClient() {
         RedisDeadLetterStore store = RedisDeadLetterStore.builder(client)
+                .keyPrefix(cluster.keyPrefix("app"))
                 .journalPath(journalDir.resolve("dead-letters.journal"))
                 .commandTimeout(Duration.ofSeconds(3))
                 .build();
@@ -129,15 +85,17 @@ class RedisClusterIntegrationTest {
 
     @Test
     void everyOperationWorksThroughAClusterClientTheStoreCreates() {
-        RedisDeadLetterStore store = RedisDeadLetterStore.clusterBuilder(List.of(uri))
-                .keyPrefix("own")
+        RedisDeadLetterStore store = RedisDeadLetterStore.clusterBuilder(List.of(cluster.seed()))
+                .keyPrefix(cluster.keyPrefix("own"))
                 .journalPath(journalDir.resolve("dead-letters.journal"))
                 .commandTimeout(Duration.ofSeconds(3))
                 .build();
         try {
             exerciseEveryOperation(store);
 
-            assertThat(store.toString()).contains("cluster 127.0.0.1:" + uri.getPort());
+            assertThat(store.toString())
+                    .contains("cluster " + cluster.seed().getHost() + ":"
+                            + cluster.seed().getPort());
         } finally {
             StepVerifier.create(store.closeGracefully()).expectComplete().verify(WAIT);
         }
@@ -230,32 +188,5 @@ class RedisClusterIntegrationTest {
 
     private static List<String> ids(Flux<DeadLetter> letters) {
         return letters.map(DeadLetter::letterId).collectList().block(WAIT);
-    }
-
-    /** A free loopback port whose Cluster bus port (port + 10000) is free too. */
-    private static int freePortWithBusPort() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            if (port <= 55_535 && isFree(port + 10_000)) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("no free loopback port with a free Cluster bus port after 50 attempts");
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port for the embedded Redis Cluster", e);
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return socket.isBound();
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

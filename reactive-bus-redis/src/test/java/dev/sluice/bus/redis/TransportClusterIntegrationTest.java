@@ -9,90 +9,46 @@ import dev.sluice.bus.Event;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.redis.TransportFixture.Placed;
 import dev.sluice.bus.spi.Appended;
+import dev.sluice.testsupport.TestCluster;
 import io.lettuce.core.ClientOptions.DisconnectedBehavior;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
-import redis.embedded.RedisServer;
 
 /**
- * The transport against a real one-node Redis Cluster (embedded Redis 6.2 with {@code cluster-enabled yes}, owning all
- * 16384 slots), as the dead-letter store's {@code RedisClusterIntegrationTest} does: every command and script is routed
+ * The transport against a real Redis Cluster ({@link TestCluster}: a one-node embedded one owning all 16384 slots, or
+ * the Cluster named by {@code SLUICE_TEST_REDIS_CLUSTER_URL}), as the dead-letter store's {@code RedisClusterIntegrationTest} does: every command and script is routed
  * by its key's slot, and a type's partitions are in different slots.
  */
 @Tag("integration")
 class TransportClusterIntegrationTest {
 
-    private static RedisServer server;
-    private static RedisURI uri;
+    private static TestCluster cluster;
     private static RedisClusterClient client;
 
     @BeforeAll
     static void startCluster() throws IOException {
-        int port = freePortWithBusPort();
-        Path dir = Path.of(System.getProperty("basedir", "."), "target", "embedded-redis-cluster", "t" + port)
-                .toAbsolutePath();
-        Files.createDirectories(dir);
-        server = RedisServer.newRedisServer()
-                .bind("127.0.0.1")
-                .port(port)
-                .setting("save \"\"")
-                .setting("appendonly no")
-                .setting("dir " + dir)
-                .setting("cluster-enabled yes")
-                .setting("cluster-config-file nodes-" + port + ".conf")
-                .build();
-        server.start();
-        uri = RedisURI.builder()
-                .withHost("127.0.0.1")
-                .withPort(port)
-                .withTimeout(WAIT)
-                .build();
-        // CLUSTER ADDSLOTSRANGE needs Redis 7; the embedded Redis is 6.2
-        RedisClient admin = RedisClient.create(uri);
-        try (StatefulRedisConnection<String, String> connection = admin.connect()) {
-            connection.sync().clusterAddSlots(IntStream.range(0, 16384).toArray());
-            StepVerifier.create(connection
-                            .reactive()
-                            .clusterInfo()
-                            .filter(info -> info.contains("cluster_state:ok"))
-                            .repeatWhenEmpty(500, ticks -> ticks.delayElements(Duration.ofMillis(20))))
-                    .as("cluster_state:ok")
-                    .expectNextCount(1)
-                    .expectComplete()
-                    .verify(WAIT);
-        } finally {
-            admin.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
-        client = RedisClusterClient.create(StoreFixture.RESOURCES, uri);
+        cluster = TestCluster.start("transport");
+        client = RedisClusterClient.create(StoreFixture.RESOURCES, cluster.seed());
         client.setOptions(ClusterClientOptions.builder()
                 .disconnectedBehavior(DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(1_000)
@@ -101,19 +57,19 @@ class TransportClusterIntegrationTest {
     }
 
     @AfterAll
-    static void stopCluster() throws IOException {
+    static void stopCluster() {
         if (client != null) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
-        if (server != null) {
-            server.stop();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     @Test
     void roundTripThroughAClusterClientTheTransportCreates() {
-        RedisStreamTransport transport = RedisStreamTransport.clusterBuilder(List.of(uri))
-                .keyPrefix("own-" + System.nanoTime())
+        RedisStreamTransport transport = RedisStreamTransport.clusterBuilder(List.of(cluster.seed()))
+                .keyPrefix(cluster.keyPrefix("own"))
                 .commandTimeout(Duration.ofSeconds(3))
                 .build();
         exercise(transport);
@@ -122,7 +78,7 @@ class TransportClusterIntegrationTest {
     @Test
     void roundTripThroughTheApplicationsClusterClient() {
         RedisStreamTransport transport = RedisStreamTransport.builder(client)
-                .keyPrefix("app-" + System.nanoTime())
+                .keyPrefix(cluster.keyPrefix("app"))
                 .build();
         exercise(transport);
         // the transport does not shut down a client it was given
@@ -133,11 +89,11 @@ class TransportClusterIntegrationTest {
 
     private static void exercise(RedisStreamTransport transport) {
         EventType<Placed> type = type("order.placed", 8);
-        // the one node owns every slot, so a plain connection to it reads every key (a Cluster connection of the
-        // application's client would reject commands while its node connection is still opening)
-        RedisClient plain = RedisClient.create(StoreFixture.RESOURCES, uri);
-        try (StatefulRedisConnection<String, String> connection = plain.connect()) {
-            RedisCommands<String, String> sync = connection.sync();
+        // a client of its own with Lettuce's defaults: the application's client rejects commands while a node
+        // connection is still opening
+        RedisClusterClient plain = RedisClusterClient.create(StoreFixture.RESOURCES, cluster.seed());
+        try (StatefulRedisClusterConnection<String, String> connection = plain.connect()) {
+            RedisAdvancedClusterCommands<String, String> sync = connection.sync();
             StepVerifier.create(transport.declare(type)).expectComplete().verify(WAIT);
             StreamKeys keys = transport.context().keys(type);
             Set<Integer> slots = new HashSet<>();
@@ -196,33 +152,6 @@ class TransportClusterIntegrationTest {
         } finally {
             TransportFixture.close(transport);
             plain.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
-    }
-
-    /** A free loopback port whose Cluster bus port (port + 10000) is free too. */
-    private static int freePortWithBusPort() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            if (port <= 55_535 && isFree(port + 10_000)) {
-                return port;
-            }
-        }
-        throw new IllegalStateException("no free loopback port with a free Cluster bus port after 50 attempts");
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port for the embedded Redis Cluster", e);
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return socket.isBound();
-        } catch (IOException e) {
-            return false;
         }
     }
 }
