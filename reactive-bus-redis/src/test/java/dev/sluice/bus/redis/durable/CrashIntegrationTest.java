@@ -40,8 +40,10 @@ class CrashIntegrationTest {
     private static final String TYPE = "crash.step";
     private static final Workload WORK = new Workload(64, 12);
     private static final Duration WORST_CASE = Duration.ofSeconds(1);
+    // 8 s leases: only the kill may end the child's leases; a heartbeat late by seconds on a starved machine would let
+    // a live child lose one, and a handler it ran under it would then be repeated outside what it held at the kill
     private static final DurableNode.Options OPTIONS =
-            new DurableNode.Options(15, 0, 8, 1, Duration.ofMillis(800), WORST_CASE);
+            new DurableNode.Options(15, 0, 8, 1, Duration.ofMillis(800), WORST_CASE, Duration.ofSeconds(8));
 
     @Test
     @Timeout(240) // a child JVM can take a minute to start on a loaded machine

@@ -37,7 +37,6 @@ final class DurableNode implements AutoCloseable {
     /** The subscriber every node runs. */
     static final String SUBSCRIBER = "worker";
 
-    static final Duration LEASE_TTL = Duration.ofSeconds(4);
     static final Duration HEARTBEAT = Duration.ofMillis(500);
 
     /** The payload: the {@code seq}-th event of {@code key}, from 0. */
@@ -47,7 +46,8 @@ final class DurableNode implements AutoCloseable {
      * How a node handles: each call takes {@code handlerMillis}; the first attempt of every event whose seq is a
      * multiple of {@code failFirstEvery} (0: none) fails at once, so retries run; {@code concurrency} events at once.
      * The policy: {@code attempts} attempts of at most {@code timeout}, 200 ms apart, under a deadline of {@code
-     * worstCase}: what a new owner waits on top of the old lease.
+     * worstCase}: what a new owner waits on top of the old lease. Leases last {@code leaseTtl}, renewed every {@link
+     * #HEARTBEAT}.
      */
     record Options(
             long handlerMillis,
@@ -55,10 +55,11 @@ final class DurableNode implements AutoCloseable {
             int concurrency,
             int attempts,
             Duration timeout,
-            Duration worstCase) {
+            Duration worstCase,
+            Duration leaseTtl) {
 
         /** How many arguments {@link #args()} makes. */
-        static final int ARGS = 6;
+        static final int ARGS = 7;
 
         String[] args() {
             return new String[] {
@@ -67,7 +68,8 @@ final class DurableNode implements AutoCloseable {
                 Integer.toString(concurrency),
                 Integer.toString(attempts),
                 Long.toString(timeout.toMillis()),
-                Long.toString(worstCase.toMillis())
+                Long.toString(worstCase.toMillis()),
+                Long.toString(leaseTtl.toMillis())
             };
         }
 
@@ -78,7 +80,8 @@ final class DurableNode implements AutoCloseable {
                     Integer.parseInt(args[from + 2]),
                     Integer.parseInt(args[from + 3]),
                     Duration.ofMillis(Long.parseLong(args[from + 4])),
-                    Duration.ofMillis(Long.parseLong(args[from + 5])));
+                    Duration.ofMillis(Long.parseLong(args[from + 5])),
+                    Duration.ofMillis(Long.parseLong(args[from + 6])));
         }
     }
 
@@ -102,7 +105,7 @@ final class DurableNode implements AutoCloseable {
         this.transport = RedisStreamTransport.builder(uri)
                 .keyPrefix(testPrefix + "sluice")
                 .instanceId(instance)
-                .leaseTtl(LEASE_TTL)
+                .leaseTtl(options.leaseTtl())
                 .heartbeat(HEARTBEAT)
                 .safetyMargin(Duration.ofSeconds(1))
                 .block(Duration.ofMillis(500))

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * ({@code sluice.durable.acks.refused}); it starts no handler under the leases it lost — neither a new event nor the
  * retries whose backoff ran out during the pause — until it owns a partition again under a new lease; every entry it
  * had read is handled again after the resume, by the partition's new owner. Everything is handled, the audit balances,
- * order per key holds.
+ * order per key holds. The one call it may still start is that of a thread frozen between its start check and its
+ * handler call (at most one per handler slot, one per key): no check can see a pause that comes after it.
  */
 @Tag("integration")
 @ExtendWith(RedisExtension.class)
@@ -49,10 +50,11 @@ class FencingIntegrationTest {
     private static final int FAIL_FIRST_EVERY = 3;
     /**
      * 40 ms handler calls, every third event's first attempt fails (so a retry waits 200 ms), 16 at once; attempts of at
-     * most 8 s (longer than the pause), at most 9 s in all (the survivor's takeover wait).
+     * most 8 s (longer than the pause), at most 9 s in all (the survivor's takeover wait); 4 s leases, so the pause
+     * ends before the handlers' timeouts are due.
      */
-    private static final DurableNode.Options OPTIONS =
-            new DurableNode.Options(40, FAIL_FIRST_EVERY, 16, 2, Duration.ofSeconds(8), Duration.ofSeconds(9));
+    private static final DurableNode.Options OPTIONS = new DurableNode.Options(
+            40, FAIL_FIRST_EVERY, 16, 2, Duration.ofSeconds(8), Duration.ofSeconds(9), Duration.ofSeconds(4));
 
     private static final Pattern REFUSED = Pattern.compile("acks\\.refused=([1-9]\\d*)");
 
@@ -87,7 +89,7 @@ class FencingIntegrationTest {
                 order.addLines(view.handlingLines());
                 Map<String, Integer> partitionOfKey = view.partitionOfKeys();
                 StreamAudit.Group audit = Workload.audit(survivor);
-                List<String> late = lateStarts(order, partitionOfKey, resumed, reclaimBound);
+                List<OrderChecker.Handling> late = lateStarts(order, partitionOfKey, resumed, reclaimBound);
                 log.info(
                         "fencing: {} entries pending for the paused child; reclaim bounds after resume (ms) {};"
                                 + " refused acks {}; starts {}; late starts {}; audit {}",
@@ -98,7 +100,9 @@ class FencingIntegrationTest {
                                 .toList(),
                         refused.group(1),
                         order.startsByInstance(),
-                        late,
+                        late.stream()
+                                .map(h -> describe(h, partitionOfKey, resumed))
+                                .toList(),
                         audit);
 
                 assertThat(pendingWhilePaused)
@@ -107,9 +111,17 @@ class FencingIntegrationTest {
                 assertThat(notHandledAgain(order, pendingWhilePaused, resumed))
                         .as("entries the paused child had read and no handling started after the resume finished")
                         .isEmpty();
+                // the one gap (docs/durable-events.md, Status): a thread frozen between an attempt's start check and
+                // its handler call makes that one call after the resume; a missing check would start every entry the
+                // child had read, several of one key in a row
                 assertThat(late)
-                        .as("handler calls the resumed child started under a lease it had lost")
-                        .isEmpty();
+                        .as("handler calls the resumed child started under a lease it had lost: at most one per"
+                                + " handler slot")
+                        .hasSizeLessThanOrEqualTo(OPTIONS.concurrency());
+                assertThat(late.stream()
+                                .collect(Collectors.groupingBy(OrderChecker.Handling::key, Collectors.counting())))
+                        .as("late calls per key: only the one whose check passed before the pause")
+                        .allSatisfy((key, calls) -> assertThat(calls).isOne());
                 assertThat(Long.parseLong(refused.group(1)))
                         .as("late acks refused")
                         .isPositive();
@@ -148,20 +160,26 @@ class FencingIntegrationTest {
     }
 
     /** Return the child's handler calls that started after the resume and before it could have reclaimed the partition. */
-    private static List<String> lateStarts(
+    private static List<OrderChecker.Handling> lateStarts(
             OrderChecker order, Map<String, Integer> partitionOfKey, long resumed, long[] reclaimBound) {
-        List<String> late = new ArrayList<>();
+        List<OrderChecker.Handling> late = new ArrayList<>();
         for (OrderChecker.Handling h : order.handlings()) {
             Integer p = partitionOfKey.get(h.key());
             if (h.instance().equals("child")
                     && p != null
                     && h.startNanos() > resumed
                     && h.startNanos() < reclaimBound[p]) {
-                late.add(h + " (partition " + p + ", " + (h.startNanos() - resumed) / 1_000_000 + " ms after the resume"
-                        + (h.seq() % FAIL_FIRST_EVERY == 0 ? ", an event whose first attempt fails" : "") + ")");
+                late.add(h);
             }
         }
         return late;
+    }
+
+    private static String describe(OrderChecker.Handling h, Map<String, Integer> partitionOfKey, long resumed) {
+        return h + " (partition " + partitionOfKey.get(h.key()) + ", " + (h.startNanos() - resumed) / 1_000_000
+                + " ms after the resume"
+                + (h.seq() % FAIL_FIRST_EVERY == 0 ? ", an event whose first attempt fails" : "")
+                + ")";
     }
 
     private static Set<String> notHandledAgain(OrderChecker order, List<StreamView.Entry> pending, long resumed) {
