@@ -49,19 +49,19 @@ final class Settlement<T> {
     void ackAfter(Mono<Void> first, Received<T> entry, Outcome outcome) {
         Pending ack = new Pending(entry, outcome);
         pending.add(ack);
-        first.then(Mono.defer(() -> worker.consumer.ack(entry))
-                        .retryWhen(Retry.backoff(Long.MAX_VALUE, BusContext.STORE_RETRY_MIN)
-                                .maxBackoff(BusContext.STORE_RETRY_MAX)
-                                .scheduler(worker.bus.scheduler())
-                                .doBeforeRetry(signal -> {
-                                    if (signal.totalRetries() == 0) {
-                                        log.warn(
-                                                "Subscriber '{}' could not acknowledge entry {}; trying again",
-                                                worker.name(),
-                                                entry.entryId(),
-                                                signal.failure());
-                                    }
-                                })))
+        Mono<Void> once = Mono.defer(() -> worker.consumer.ack(entry));
+        // the retry is assembled only once an acknowledgement failed: nothing on the success path (pay on failure)
+        first.then(once.onErrorResume(error -> {
+                    log.warn(
+                            "Subscriber '{}' could not acknowledge entry {}; trying again",
+                            worker.name(),
+                            entry.entryId(),
+                            error);
+                    return Mono.delay(BusContext.STORE_RETRY_MIN, worker.bus.scheduler())
+                            .then(once.retryWhen(Retry.backoff(Long.MAX_VALUE, BusContext.STORE_RETRY_MIN)
+                                    .maxBackoff(BusContext.STORE_RETRY_MAX)
+                                    .scheduler(worker.bus.scheduler())));
+                }))
                 .subscribe(ack);
         if (halted) { // halted while this one was set up: the loop in halt() may have missed it
             ack.dispose();
