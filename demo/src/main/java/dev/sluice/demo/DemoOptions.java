@@ -48,15 +48,41 @@ final class DemoOptions {
     Path dataDir = DemoSettings.DEFAULT_DATA_DIR;
 
     @Option(
+            names = "--in-process",
+            description = "Keep order.placed in this process's inboxes (lost on a crash, not shared) instead of "
+                    + "durable in Redis Streams, shared by every instance on the same Redis.")
+    boolean inProcess;
+
+    @Option(
+            names = "--join",
+            arity = "0..1",
+            paramLabel = "DIR",
+            fallbackValue = "target/sluice-demo",
+            description = "Use the embedded Redis of the demo running on data directory DIR (default "
+                    + "${FALLBACK-VALUE}) instead of starting one; this instance never stops it. Without --data-dir "
+                    + "this instance keeps its own files in target/sluice-demo-<port>.")
+    @Nullable
+    Path join;
+
+    @Option(
             names = "--blockhound",
             description = "Install BlockHound (with Sluice's integration): a blocking call on a Reactor or Netty "
                     + "thread is logged loudly and fails it.")
     boolean blockhound;
 
+    /**
+     * Return the settings these options ask for: durable unless {@code --in-process}; with {@code --join} and the
+     * default data directory, {@code target/sluice-demo-<port>} (the dead-letter journal's lock forbids sharing one).
+     */
     DemoSettings settings() {
+        Path dir = join != null && dataDir.equals(DemoSettings.DEFAULT_DATA_DIR)
+                ? Path.of("target", "sluice-demo-" + port)
+                : dataDir;
         return DemoSettings.serve(host, port, redisUrl, adminToken, webhookUrl)
                 .mutate()
-                .dataDir(dataDir)
+                .dataDir(dir)
+                .durable(!inProcess)
+                .joinDir(join)
                 .build();
     }
 }

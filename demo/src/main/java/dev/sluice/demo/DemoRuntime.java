@@ -3,6 +3,8 @@ package dev.sluice.demo;
 import dev.sluice.bus.BusMetrics;
 import dev.sluice.bus.DeadLetterStore;
 import dev.sluice.bus.EventBus;
+import dev.sluice.bus.EventType;
+import dev.sluice.bus.redis.RedisStreamTransport;
 import dev.sluice.policy.PolicyMetrics;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -17,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running demo: Redis (embedded unless a URL is given), the dead-letter store, the chaos-controlled downstream,
- * the bus and its subscribers, the meter registry, and the HTTP API. Started and closed on a plain thread (main, a
- * test), never on a Reactor or Netty thread.
+ * One running demo: Redis (embedded unless a URL is given or another demo's is joined), the dead-letter store, the
+ * durable transport of {@code order.placed} (unless in-process), the chaos-controlled downstream, the bus and its
+ * subscribers, the meter registry, and the HTTP API. Started and closed on a plain thread (main, a test), never on a
+ * Reactor or Netty thread.
  */
 final class DemoRuntime implements AutoCloseable {
 
@@ -36,6 +39,12 @@ final class DemoRuntime implements AutoCloseable {
     final Alerts alerts;
     final StatefulRedisConnection<String, String> redis;
     final String redisUrl;
+    /** The type the demo publishes: {@link Order#PLACED_DURABLE}, or {@link Order#PLACED} in-process. */
+    final EventType<Order> orders;
+    /** The transport of the durable {@code order.placed}, or null in-process. */
+    final @Nullable RedisStreamTransport transport;
+    /** This instance's name: the transport's instance id, or {@code sluice-demo} in-process. */
+    final String instance;
 
     private final @Nullable EmbeddedRedis embedded;
     private final RedisClient redisClient;
@@ -48,7 +57,12 @@ final class DemoRuntime implements AutoCloseable {
         this.settings = settings;
         Path dataDir = settings.dataDir();
         String url = settings.redisUrl();
-        if (url == null || url.isBlank()) {
+        Path joinDir = settings.joinDir();
+        if ((url == null || url.isBlank()) && joinDir != null) {
+            this.embedded = null;
+            url = JoinedRedis.url(joinDir);
+            log.info("Joined the embedded Redis at {} of the demo on {}; this demo never stops it", url, joinDir);
+        } else if (url == null || url.isBlank()) {
             this.embedded = EmbeddedRedis.start(dataDir.resolve("redis"));
             url = embedded.url();
             log.info(
@@ -69,21 +83,37 @@ final class DemoRuntime implements AutoCloseable {
             this.downstream = Downstream.start(chaos, settings.emailFailureRate());
             this.downstreamClient = new DownstreamClient(downstream.baseUrl());
             this.alerts = new Alerts(settings.webhookUrl(), settings.quietAlerts());
-            this.bus = EventBus.builder()
-                    .deadLetterStore(store)
-                    .instance("sluice-demo")
-                    .build();
+            this.orders = settings.durable() ? Order.PLACED_DURABLE : Order.PLACED;
+            this.transport = settings.durable() ? DemoTransport.create(url, settings.storeKeyPrefix()) : null;
+            this.instance = transport == null ? "sluice-demo" : transport.instanceId();
+            EventBus.Builder builder = EventBus.builder().deadLetterStore(store).instance(instance);
+            if (transport != null) {
+                builder.transport(transport);
+            }
+            this.bus = builder.build();
+            bus.register(orders);
+            // on the starting thread (main, a test): fail now, naming the cause, if the type cannot be declared
+            bus.ready().block(DemoTransport.READY_TIMEOUT);
             this.recentFailures = new RecentFailures(bus);
-            this.subscribers = Subscribers.subscribe(bus, settings, downstreamClient, alerts, listener);
+            this.subscribers = Subscribers.subscribe(bus, orders, settings, downstreamClient, alerts, listener);
             BusMetrics.of(bus).bindTo(registry);
             PolicyMetrics.of(subscribers.policies()).bindTo(registry);
             if (rawStore instanceof MeterBinder binder) {
                 binder.bindTo(registry);
             }
+            if (transport != null) {
+                transport.bindTo(registry);
+                log.info(
+                        "order.placed is durable: Redis streams {}:ev:{order.placed:<0..15>}, instance {}; every demo "
+                                + "on this Redis shares its subscribers' work",
+                        settings.storeKeyPrefix(),
+                        instance);
+            }
             this.server = DemoServer.start(this, settings.host(), settings.port());
         } catch (RuntimeException | Error e) {
-            // the embedded redis-server is a process of its own: it must not outlive a demo that failed to start
-            stopEmbedded();
+            // the embedded redis-server is a process of its own: it must not outlive a demo that failed to start (its
+            // connections may still be open here, so it is stopped whoever else is connected)
+            stopEmbedded(true);
             throw e;
         }
         log.info(
@@ -119,6 +149,10 @@ final class DemoRuntime implements AutoCloseable {
             server.close();
             // close() runs on main or the JVM's shutdown hook, never on a Reactor or Netty thread: waiting is the point
             bus.close(CLOSE_TIMEOUT).block(CLOSE_TIMEOUT.plusSeconds(5));
+            if (transport != null) {
+                // after the bus: its consumers have released their partitions, so other instances take over at once
+                transport.close().block(CLOSE_TIMEOUT);
+            }
             recentFailures.close();
             downstreamClient.close();
             downstream.close();
@@ -132,17 +166,24 @@ final class DemoRuntime implements AutoCloseable {
             redis.close();
             redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         } finally {
-            // whatever failed above, the redis-server process must not outlive the demo
-            stopEmbedded();
+            // whatever failed above, the redis-server process must not outlive the demos that use it
+            stopEmbedded(false);
         }
     }
 
-    /** Stop the embedded Redis, if this runtime uses one (last: the store may flush to it while closing). */
-    private void stopEmbedded() {
+    /**
+     * Stop the embedded Redis, if this runtime started or adopted one and no other demo uses it (last: the store may
+     * flush to it while closing).
+     */
+    private void stopEmbedded(boolean evenIfShared) {
         if (embedded != null) {
             try {
-                embedded.close();
-                log.info("Stopped the embedded Redis (pid {})", embedded.pid());
+                if (evenIfShared) {
+                    embedded.close();
+                    log.info("Stopped the embedded Redis (pid {})", embedded.pid());
+                } else if (embedded.closeUnlessShared()) {
+                    log.info("Stopped the embedded Redis (pid {})", embedded.pid());
+                }
             } catch (IOException e) {
                 log.warn("Could not stop the embedded Redis (pid {})", embedded.pid(), e);
             }

@@ -28,7 +28,7 @@ final class DemoServer implements AutoCloseable {
         AdminAuth admin = new AdminAuth(runtime.settings.adminToken());
         Set<String> subscribers =
                 new LinkedHashSet<>(runtime.subscribers.handles().keySet());
-        EventRoutes events = new EventRoutes(runtime.bus);
+        EventRoutes events = new EventRoutes(runtime.bus, runtime.orders);
         DeadLetterRoutes letters = new DeadLetterRoutes(runtime.bus, subscribers, admin);
         OpsRoutes ops = new OpsRoutes(runtime, admin);
         StatusRoutes status = new StatusRoutes(runtime);

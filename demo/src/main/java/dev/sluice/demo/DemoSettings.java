@@ -21,7 +21,12 @@ import org.jspecify.annotations.Nullable;
  * @param analyticsWork time analytics spends on each event
  * @param quietAlerts log alerts at debug
  * @param dataDir local files: the embedded Redis's, and the dead-letter store's journal
- * @param storeKeyPrefix prefix of the dead-letter store's Redis keys ({@code <prefix>:dlq:{<subscriber>}})
+ * @param storeKeyPrefix prefix of the dead-letter store's Redis keys ({@code <prefix>:dlq:{<subscriber>}}), and of the
+ *     durable transport's ({@code <prefix>:ev:{order.placed:<p>}})
+ * @param durable keep {@code order.placed} in Redis Streams ({@link Order#PLACED_DURABLE}), shared by every instance
+ *     on the same Redis, instead of in this process's inboxes; {@link #serve} leaves it off (the command line turns it
+ *     on unless {@code --in-process})
+ * @param joinDir the data directory of a running demo whose embedded Redis this one uses ({@code --join}), or null
  */
 record DemoSettings(
         String host,
@@ -37,14 +42,16 @@ record DemoSettings(
         Duration analyticsWork,
         boolean quietAlerts,
         Path dataDir,
-        String storeKeyPrefix) {
+        String storeKeyPrefix,
+        boolean durable,
+        @Nullable Path joinDir) {
 
     /** Default directory for local files, relative to the working directory. */
     static final Path DEFAULT_DATA_DIR = Path.of("target", "sluice-demo");
     /** Default prefix of the store's Redis keys (DESIGN.md "Dead letters in Redis"). */
     static final String DEFAULT_KEY_PREFIX = "sluice";
 
-    /** The service's settings: redrive after 1 s, 5 s, 30 s; breaker open for 5 s. */
+    /** The service's settings: redrive after 1 s, 5 s, 30 s; breaker open for 5 s; in-process, no join. */
     static DemoSettings serve(
             String host,
             int port,
@@ -65,7 +72,9 @@ record DemoSettings(
                 Duration.ofMillis(2),
                 false,
                 DEFAULT_DATA_DIR,
-                DEFAULT_KEY_PREFIX);
+                DEFAULT_KEY_PREFIX,
+                false,
+                null);
     }
 
     /** Copy the fields; {@code redriveDelays} is kept as an unmodifiable copy. */
@@ -95,6 +104,8 @@ record DemoSettings(
         private boolean quietAlerts;
         private Path dataDir;
         private String storeKeyPrefix;
+        private boolean durable;
+        private @Nullable Path joinDir;
 
         private Builder(DemoSettings from) {
             this.host = from.host;
@@ -111,6 +122,8 @@ record DemoSettings(
             this.quietAlerts = from.quietAlerts;
             this.dataDir = from.dataDir;
             this.storeKeyPrefix = from.storeKeyPrefix;
+            this.durable = from.durable;
+            this.joinDir = from.joinDir;
         }
 
         /** Set every subscriber's scheduled redrive: its delays, how often it looks, and most letters per look. */
@@ -145,6 +158,18 @@ record DemoSettings(
             return this;
         }
 
+        /** Keep {@code order.placed} durable ({@code true}) or in-process. */
+        Builder durable(boolean durable) {
+            this.durable = durable;
+            return this;
+        }
+
+        /** Use the embedded Redis of the demo whose data directory is {@code dir} (null: none). */
+        Builder joinDir(@Nullable Path dir) {
+            this.joinDir = dir;
+            return this;
+        }
+
         /** Return the settings. */
         DemoSettings build() {
             return new DemoSettings(
@@ -161,7 +186,9 @@ record DemoSettings(
                     analyticsWork,
                     quietAlerts,
                     dataDir,
-                    storeKeyPrefix);
+                    storeKeyPrefix,
+                    durable,
+                    joinDir);
         }
     }
 

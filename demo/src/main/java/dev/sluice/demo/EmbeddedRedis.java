@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -50,8 +51,9 @@ import redis.embedded.core.ExecutableProvider;
  *       cannot be read (not Linux): it may still be writing these files, and it may not be ours to kill.
  * </ul>
  *
- * A server started or adopted is stopped by {@link #close()} (the demo's shutdown hook calls it), so no server
- * outlives a demo that exits. A lock on {@value #LOCK} keeps two demos off one directory. Start and close block the
+ * A server started or adopted is stopped by {@link #close()}, or by {@link #closeUnlessShared()} (the demo's shutdown
+ * hook calls it) unless a demo that joined it ({@code --join}) still uses it, so no server outlives the demos that
+ * use it, and none is stopped under one. A lock on {@value #LOCK} keeps two demos off one directory. Start and close block the
  * calling thread (main or the shutdown hook), never a Reactor or Netty thread.
  */
 final class EmbeddedRedis implements AutoCloseable {
@@ -67,6 +69,13 @@ final class EmbeddedRedis implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final int LAUNCH_ATTEMPTS = 3;
+    /**
+     * {@code setsid}, where the system has it: the server runs in a session of its own, so the Ctrl-C that a terminal
+     * sends to the demo's process group does not stop a Redis that a demo which joined it still uses; the demo's own
+     * shutdown hook decides ({@link #closeUnlessShared()}). {@code setsid} execs the server in place (same pid).
+     */
+    private static final List<String> SETSID =
+            Files.isExecutable(Path.of("/usr/bin/setsid")) ? List.of("/usr/bin/setsid") : List.of();
 
     private final Path dir;
     private final ProcessHandle server;
@@ -151,6 +160,57 @@ final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
+    /**
+     * Stop the server as {@link #close()} does, unless another client is still connected to it (a demo that joined
+     * it with {@code --join}, a {@code redis-cli}): then leave it running with its record, so that the next demo on
+     * this directory adopts it, and only unlock the directory. Call it once this demo closed its own connections.
+     *
+     * @return whether the server was stopped
+     */
+    boolean closeUnlessShared() throws IOException {
+        long others = otherClients();
+        if (others == 0) {
+            close();
+            return true;
+        }
+        try {
+            log.info(
+                    "Left the embedded Redis (pid {}, port {}) running: {} other client(s) use it; the next demo on {} "
+                            + "adopts it",
+                    server.pid(),
+                    port,
+                    others,
+                    dir);
+        } finally {
+            lock.release();
+            lockFile.close();
+        }
+        return false;
+    }
+
+    /**
+     * Return how many clients other than this probe are connected; a connection this demo has just closed may be
+     * counted for a moment, so a count above 0 is looked at again for up to 2 s, 100 ms apart (on the closing thread).
+     */
+    private long otherClients() {
+        RedisClient probe = RedisClient.create();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        try (StatefulRedisConnection<String, String> connection = probe.connect(uri(port))) {
+            while (true) {
+                String count = infoField(connection.sync().info("clients"), "connected_clients");
+                long others = count == null ? 0 : Long.parseLong(count) - 1;
+                if (others <= 0 || System.nanoTime() - deadline > 0) {
+                    return Math.max(0, others);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        } catch (RuntimeException e) {
+            return 0; // it does not answer: no one can be using it
+        } finally {
+            probe.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
     private static @Nullable EmbeddedRedis adoptRecorded(
             Path dir, RedisClient probe, FileChannel lockFile, FileLock lock) throws IOException {
         Path recordFile = dir.resolve(RECORD);
@@ -222,20 +282,22 @@ final class EmbeddedRedis implements AutoCloseable {
         // a free port can be taken between finding it and Redis binding it: try another
         for (int attempt = 1; attempt <= LAUNCH_ATTEMPTS; attempt++) {
             int port = freePort();
-            Process process = new ProcessBuilder(List.of(
-                            binary.toString(),
-                            "--bind",
-                            "127.0.0.1",
-                            "--port",
-                            Integer.toString(port),
-                            "--dir",
-                            dir.toString(),
-                            "--appendonly",
-                            "yes",
-                            "--appendfsync",
-                            "always",
-                            "--save",
-                            ""))
+            List<String> command = new ArrayList<>(SETSID);
+            command.addAll(List.of(
+                    binary.toString(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    Integer.toString(port),
+                    "--dir",
+                    dir.toString(),
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "always",
+                    "--save",
+                    ""));
+            Process process = new ProcessBuilder(command)
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(

@@ -21,19 +21,20 @@ import reactor.netty.http.server.HttpServerResponse;
  */
 final class EventRoutes {
 
-    private static final Map<String, EventType<?>> TYPES = Map.of(Order.PLACED.name(), Order.PLACED);
-
+    private final Map<String, EventType<?>> types;
     private final EventBus bus;
 
-    EventRoutes(EventBus bus) {
+    /** Publish to {@code bus} the demo's {@code orders} type (durable or in-process). */
+    EventRoutes(EventBus bus, EventType<Order> orders) {
         this.bus = bus;
+        this.types = Map.of(orders.name(), orders);
     }
 
     Mono<Void> publish(HttpServerRequest request, HttpServerResponse response) {
         String name = String.valueOf(request.param("type"));
-        EventType<?> type = TYPES.get(name);
+        EventType<?> type = types.get(name);
         if (type == null) {
-            return Mono.error(Problem.notFound("no event type '" + name + "'; known: " + TYPES.keySet())
+            return Mono.error(Problem.notFound("no event type '" + name + "'; known: " + types.keySet())
                     .raise());
         }
         return Http.jsonBody(request)

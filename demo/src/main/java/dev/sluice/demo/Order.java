@@ -20,6 +20,12 @@ public record Order(@Nullable String orderId, @Nullable String customerEmail, @N
     public static final EventType<Order> PLACED =
             EventType.of("order.placed", Order.class).withKey(Order::orderId).withValidator(Order::violation);
 
+    /**
+     * The same type kept in Redis Streams (16 partitions, schema 1; docs/durable-events.md): what the demo publishes
+     * unless {@code --in-process}. Equal to {@link #PLACED} by name; a bus holds one of the two.
+     */
+    public static final EventType<Order> PLACED_DURABLE = PLACED.durable();
+
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
     private static final int MAX_FIELD = 200;
 

@@ -3,6 +3,7 @@ package dev.sluice.demo;
 import dev.sluice.bus.BreakerOpenPolicy;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.EventBus;
+import dev.sluice.bus.EventType;
 import dev.sluice.bus.OverflowPolicy;
 import dev.sluice.bus.RedrivePolicy;
 import dev.sluice.bus.SubscriberHandle;
@@ -34,7 +35,8 @@ import reactor.core.publisher.Mono;
  *       (pauses while open), fallback to the last known stock; 16 at a time, ordered by order id;
  *   <li>{@code email}: HTTP to the flaky mail endpoint; timeout 500 ms, 2 attempts, no fallback, so failures become
  *       dead letters redriven on schedule;
- *   <li>{@code analytics}: slow, inbox of 64 that overflows into dead letters;
+ *   <li>{@code analytics}: slow, inbox of 64 that overflows into dead letters (in-process; a durable subscriber's
+ *       backlog waits in its stream instead, so overflow and backpressure settings are for in-process only);
  *   <li>{@code alerts-breaker}, {@code alerts-parked}: system events to the webhook or the log.
  * </ul>
  */
@@ -89,9 +91,18 @@ final class Subscribers {
                                 .getFromState() + "->" + e.getStateTransition().getToState()));
     }
 
-    /** Subscribe everything to {@code bus}; {@code listener} hears each order subscriber's outcomes. */
+    /**
+     * Subscribe everything to {@code bus}, the order subscribers to {@code orders} (durable or in-process); {@code
+     * listener} hears each order subscriber's outcomes.
+     */
     static Subscribers subscribe(
-            EventBus bus, DemoSettings settings, DownstreamClient downstream, Alerts alerts, OutcomeListener listener) {
+            EventBus bus,
+            EventType<Order> orders,
+            DemoSettings settings,
+            DownstreamClient downstream,
+            Alerts alerts,
+            OutcomeListener listener) {
+        boolean inProcess = orders.durability() == null;
         Subscribers s = new Subscribers(settings);
         RedrivePolicy redrive = RedrivePolicy.custom()
                 .delays(settings.redriveDelays().toArray(Duration[]::new))
@@ -105,19 +116,19 @@ final class Subscribers {
 
         s.add(
                 bus,
-                SubscriberSpec.builder(INVENTORY, Order.PLACED, heard(INVENTORY, inventory::reserve, listener))
-                        .policy(s.inventoryPolicy)
-                        .fallback(heard(INVENTORY, inventory::useLastKnown, listener))
-                        .onBreakerOpen(BreakerOpenPolicy.PAUSE)
-                        .concurrency(16)
-                        .orderedByKey(true)
-                        .inboxSize(INVENTORY_INBOX)
-                        .overflow(OverflowPolicy.BACKPRESSURE)
-                        .redrive(redrive)
-                        .build());
+                overflow(
+                        SubscriberSpec.builder(INVENTORY, orders, heard(INVENTORY, inventory::reserve, listener))
+                                .policy(s.inventoryPolicy)
+                                .fallback(heard(INVENTORY, inventory::useLastKnown, listener))
+                                .onBreakerOpen(BreakerOpenPolicy.PAUSE)
+                                .concurrency(16)
+                                .orderedByKey(true)
+                                .inboxSize(INVENTORY_INBOX)
+                                .redrive(redrive),
+                        inProcess ? OverflowPolicy.BACKPRESSURE : null));
         s.add(
                 bus,
-                SubscriberSpec.builder(EMAIL, Order.PLACED, heard(EMAIL, email::sendConfirmation, listener))
+                SubscriberSpec.builder(EMAIL, orders, heard(EMAIL, email::sendConfirmation, listener))
                         .policy(s.emailPolicy)
                         .concurrency(16)
                         .inboxSize(EMAIL_INBOX)
@@ -125,13 +136,13 @@ final class Subscribers {
                         .build());
         s.add(
                 bus,
-                SubscriberSpec.builder(ANALYTICS, Order.PLACED, heard(ANALYTICS, analytics::record, listener))
-                        .policy(s.analyticsPolicy)
-                        .concurrency(8)
-                        .inboxSize(ANALYTICS_INBOX)
-                        .overflow(OverflowPolicy.DEAD_LETTER)
-                        .redrive(redrive)
-                        .build());
+                overflow(
+                        SubscriberSpec.builder(ANALYTICS, orders, heard(ANALYTICS, analytics::record, listener))
+                                .policy(s.analyticsPolicy)
+                                .concurrency(8)
+                                .inboxSize(ANALYTICS_INBOX)
+                                .redrive(redrive),
+                        inProcess ? OverflowPolicy.DEAD_LETTER : null));
         s.add(
                 bus,
                 SubscriberSpec.builder(ALERTS_BREAKER, SystemEvents.CIRCUIT_STATE_CHANGED, alerts::breakerChanged)
@@ -146,6 +157,11 @@ final class Subscribers {
                         .inboxSize(ALERTS_INBOX)
                         .build());
         return s;
+    }
+
+    /** Build {@code spec} with {@code overflow}, or with none (a durable type refuses one). */
+    private static <T> SubscriberSpec<T> overflow(SubscriberSpec.Builder<T> spec, @Nullable OverflowPolicy overflow) {
+        return overflow == null ? spec.build() : spec.overflow(overflow).build();
     }
 
     private void add(EventBus bus, SubscriberSpec<?> spec) {
