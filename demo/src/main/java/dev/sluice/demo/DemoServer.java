@@ -45,6 +45,7 @@ final class DemoServer implements AutoCloseable {
                         .get("/chaos", guarded(ops::chaos))
                         .post("/chaos", guarded(ops::setChaos))
                         .get("/status", guarded(status::page))
+                        .get("/status.json", guarded(status::json))
                         .get("/", guarded(status::page))
                         .get("/status/stream", guarded(status::stream))
                         .route(

@@ -15,6 +15,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
@@ -22,8 +24,11 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * {@code GET /status}: one self-contained HTML page (no CDN, no build step), and {@code GET /status/stream}: a
- * Server-Sent Events stream with a JSON snapshot every second — each subscriber's breaker state, inbox fill,
- * accounting, health, dead-letter depth and recent failures — from which the page draws itself.
+ * Server-Sent Events stream with a JSON snapshot every second — this instance's id and mode ({@code durable} or
+ * {@code in-process}); each subscriber's breaker state, inbox fill, accounting, health, dead-letter depth and recent
+ * failures; and for a durable subscriber its {@code durable} object ({@link DurableStatus}: instances, partition
+ * owners, the partitions this instance owns, lag, pending, oldest pending age, redeliveries, ownership changes, the
+ * stream audit) — from which the page draws itself, its live chart included. {@code GET /status.json} is one snapshot.
  */
 final class StatusRoutes {
 
@@ -31,10 +36,16 @@ final class StatusRoutes {
 
     private final DemoRuntime runtime;
     private final String page;
+    private final @Nullable DurableStatus durable;
 
     StatusRoutes(DemoRuntime runtime) {
         this.runtime = runtime;
         this.page = resource("status.html");
+        this.durable = DurableStatus.of(runtime);
+    }
+
+    Mono<Void> json(HttpServerRequest request, HttpServerResponse response) {
+        return snapshot().flatMap(json -> Http.sendJson(response, HttpResponseStatus.OK, json));
     }
 
     Mono<Void> page(HttpServerRequest request, HttpServerResponse response) {
@@ -58,11 +69,17 @@ final class StatusRoutes {
 
     /** Return the current snapshot as JSON. */
     Mono<ObjectNode> snapshot() {
-        return Flux.fromIterable(runtime.subscribers.handles().values())
-                .concatMap(this::subscriber)
-                .collectList()
+        DurableStatus sampler = durable;
+        Mono<Map<String, ObjectNode>> durables = sampler == null ? Mono.just(Map.of()) : sampler.sample();
+        return durables.flatMap(byName -> Flux.fromIterable(
+                                runtime.subscribers.handles().values())
+                        .concatMap(handle -> subscriber(handle, byName.get(handle.name())))
+                        .collectList())
                 .map(subscribers -> {
                     ObjectNode json = Json.object().put("at", Instant.now().toString());
+                    json.put("instance", runtime.instance)
+                            .put("mode", sampler == null ? "in-process" : "durable")
+                            .put("partitions", sampler == null ? 0 : sampler.partitions());
                     json.set("chaos", OpsRoutes.chaosJson(runtime.chaos.get()));
                     SubscriberHealth bus = runtime.bus.health();
                     json.putObject("bus")
@@ -81,7 +98,7 @@ final class StatusRoutes {
                 });
     }
 
-    private Mono<ObjectNode> subscriber(SubscriberHandle handle) {
+    private Mono<ObjectNode> subscriber(SubscriberHandle handle, @Nullable ObjectNode durableJson) {
         String name = handle.name();
         DeadLetterQuery live = DeadLetterQuery.of(name);
         return Mono.zip(
@@ -110,6 +127,7 @@ final class StatusRoutes {
                             .put("deadLetters", counts.getT1())
                             .put("parked", counts.getT2());
                     json.set("recentFailures", runtime.recentFailures.json(name));
+                    json.set("durable", durableJson);
                     return json;
                 });
     }
