@@ -8,8 +8,11 @@ import dev.sluice.bus.EventBus;
 import dev.sluice.bus.RedriveResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
@@ -18,9 +21,12 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * The dead-letter API over the {@code DeadLetterStore} SPI: list ({@code ?subscriber=&type=&reason=&limit=&parked=}),
- * get one, delete one (admin), and redrive (admin) with results streamed as NDJSON, one line per letter as it
- * finishes.
+ * The dead-letter API over the {@code DeadLetterStore} SPI: list ({@code
+ * ?subscriber=&type=&reason=&limit=&parked=&from=&to=}; {@code count} is the page's size, {@code total} every match),
+ * count ({@code GET /dead-letters/count}, same filters, per subscriber and in all), get one, delete one (admin), purge
+ * one subscriber's letters, live and parked (admin, {@code DELETE /dead-letters/{subscriber}}), and redrive (admin)
+ * with results streamed as NDJSON, one line per letter as it finishes. {@code from} (inclusive) and {@code to}
+ * (exclusive) are ISO-8601 instants on {@code deadLetteredAt}.
  */
 final class DeadLetterRoutes {
 
@@ -41,18 +47,60 @@ final class DeadLetterRoutes {
         List<String> names = subscriber == null ? List.copyOf(subscribers) : List.of(known(subscriber));
         int limit = Http.intQuery(request, "limit", DeadLetterQuery.DEFAULT_LIMIT, 1, MAX_LIST);
         DeadLetterQuery base = query(request, "-", limit);
-        return Flux.fromIterable(names)
-                .concatMap(name -> bus.deadLetters()
-                        .list(new DeadLetterQuery(
-                                name, base.eventType(), base.reason(), null, null, base.parked(), 0, limit, false)))
+        Mono<List<ObjectNode>> page = Flux.fromIterable(names)
+                .concatMap(name -> bus.deadLetters().list(forSubscriber(base, name)))
                 .take(limit)
                 .map(letter -> letterJson(letter, false))
+                .collectList();
+        return Mono.zip(page, total(names, base)).flatMap(both -> {
+            ObjectNode json = Json.object().put("count", both.getT1().size()).put("total", both.getT2());
+            json.putArray("letters").addAll(both.getT1());
+            return Http.sendJson(response, HttpResponseStatus.OK, json);
+        });
+    }
+
+    Mono<Void> count(HttpServerRequest request, HttpServerResponse response) {
+        String subscriber = Http.query(request, "subscriber");
+        List<String> names = subscriber == null ? List.copyOf(subscribers) : List.of(known(subscriber));
+        DeadLetterQuery base = query(request, "-", DeadLetterQuery.DEFAULT_LIMIT);
+        return Flux.fromIterable(names)
+                .concatMap(name ->
+                        bus.deadLetters().count(forSubscriber(base, name)).map(n -> Map.entry(name, n)))
                 .collectList()
-                .flatMap(letters -> {
-                    ObjectNode json = Json.object().put("count", letters.size());
-                    json.putArray("letters").addAll(letters);
+                .flatMap(counts -> {
+                    ObjectNode json = Json.object()
+                            .put(
+                                    "total",
+                                    counts.stream()
+                                            .mapToLong(Map.Entry::getValue)
+                                            .sum())
+                            .put("parked", base.parked());
+                    ObjectNode by = json.putObject("subscribers");
+                    counts.forEach(e -> by.put(e.getKey(), e.getValue()));
                     return Http.sendJson(response, HttpResponseStatus.OK, json);
                 });
+    }
+
+    Mono<Void> purge(HttpServerRequest request, HttpServerResponse response) {
+        admin.check(request);
+        String subscriber = known(String.valueOf(request.param("subscriber")));
+        return bus.deadLetters()
+                .purge(subscriber)
+                .flatMap(purged -> Http.sendJson(
+                        response,
+                        HttpResponseStatus.OK,
+                        Json.object().put("subscriber", subscriber).put("purged", purged)));
+    }
+
+    private Mono<Long> total(List<String> names, DeadLetterQuery base) {
+        return Flux.fromIterable(names)
+                .concatMap(name -> bus.deadLetters().count(forSubscriber(base, name)))
+                .reduce(0L, Long::sum);
+    }
+
+    private static DeadLetterQuery forSubscriber(DeadLetterQuery base, String name) {
+        return new DeadLetterQuery(
+                name, base.eventType(), base.reason(), base.from(), base.to(), base.parked(), 0, base.limit(), false);
     }
 
     Mono<Void> get(HttpServerRequest request, HttpServerResponse response) {
@@ -87,11 +135,33 @@ final class DeadLetterRoutes {
     }
 
     private DeadLetterQuery query(HttpServerRequest request, String subscriber, int limit) {
+        Instant from = instant(request, "from");
+        Instant to = instant(request, "to");
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw Problem.badRequest("from (" + from + ") must be before to (" + to + ")")
+                    .raise();
+        }
         return DeadLetterQuery.of(subscriber)
                 .withEventType(Http.query(request, "type"))
                 .withReason(reason(Http.query(request, "reason")))
                 .withParked(Http.booleanQuery(request, "parked"))
+                .withTimeRange(from, to)
                 .withPage(0, limit);
+    }
+
+    /** Return query parameter {@code name} as an ISO-8601 instant, or null; a {@code 400} if it is not one. */
+    private static @Nullable Instant instant(HttpServerRequest request, String name) {
+        String value = Http.query(request, name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw Problem.badRequest(
+                            name + " must be an ISO-8601 instant like 2026-12-02T06:00:00Z, but was '" + value + "'")
+                    .raise();
+        }
     }
 
     private String known(String subscriber) {

@@ -37,6 +37,8 @@ final class DemoServer implements AutoCloseable {
                 .port(port)
                 .route(routes -> routes.post("/events/{type}", guarded(events::publish))
                         .get("/dead-letters", guarded(letters::list))
+                        .get("/dead-letters/count", guarded(letters::count))
+                        .delete("/dead-letters/{subscriber}", guarded(letters::purge))
                         .post("/dead-letters/{subscriber}/redrive", guarded(letters::redrive))
                         .get("/dead-letters/{subscriber}/{id}", guarded(letters::get))
                         .delete("/dead-letters/{subscriber}/{id}", guarded(letters::delete))
