@@ -287,6 +287,9 @@ final class Appender {
             return false;
         }
         String message = String.valueOf(error.getMessage());
-        return !message.contains("Commands are rejected") && !message.contains("Request queue size exceeded");
+        // Lettuce's refusals before a write: disconnected, request queue full, too many commands awaiting replies
+        return !message.contains("Commands are rejected")
+                && !message.contains("Request queue size exceeded")
+                && !message.contains("Internal stack size exceeded");
     }
 }
