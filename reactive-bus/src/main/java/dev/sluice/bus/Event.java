@@ -1,5 +1,7 @@
 package dev.sluice.bus;
 
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -8,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * An immutable event envelope: a time-ordered id (UUIDv7), its type, an optional key (events with the same key are
  * handled in order by an ordered subscriber), the payload, headers (e.g. {@value #CORRELATION_ID}), and when it was
- * published.
+ * published, and the publisher's {@linkplain #context() context}.
  *
  * @param id time-ordered unique id (UUIDv7 text)
  * @param type the event type
@@ -16,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  * @param payload the payload, an instance of {@code type.payloadType()}
  * @param headers string headers; never null
  * @param publishedAt when the bus accepted it, by the bus clock
+ * @param context what the publisher's registered {@code ThreadLocalAccessor}s held when it published (Micrometer
+ *     context-propagation; never the whole Reactor {@code Context}), restored while a handler of this event is called
+ *     (docs/observability.md); in this process only: it is not stored with durable events or dead letters, and not
+ *     part of {@link #equals(Object)}
  * @param <T> the payload type
  */
 public record Event<T>(
@@ -24,12 +30,30 @@ public record Event<T>(
         @Nullable String key,
         T payload,
         Map<String, String> headers,
-        Instant publishedAt) {
+        Instant publishedAt,
+        ContextSnapshot context) {
+
+    private static final ContextSnapshot NO_CONTEXT =
+            ContextSnapshotFactory.builder().build().captureFrom();
 
     /** Header holding the correlation id, taken from the Reactor {@code Context} key of the same name if present. */
     public static final String CORRELATION_ID = "correlation-id";
-    /** Header holding the id of the event that caused this one. */
+    /**
+     * Header holding the id of the event that caused this one: set when a handler publishes, taken from the Reactor
+     * {@code Context} key of the same name, which holds the handled event's id in every handler's context.
+     */
     public static final String CAUSATION_ID = "causation-id";
+
+    /** Create an event that carries no publisher context (rebuilt from storage, or made by hand). */
+    public Event(
+            String id,
+            EventType<T> type,
+            @Nullable String key,
+            T payload,
+            Map<String, String> headers,
+            Instant publishedAt) {
+        this(id, type, key, payload, headers, publishedAt, NO_CONTEXT);
+    }
 
     /** Validate the envelope; headers are copied. */
     public Event {
@@ -38,5 +62,36 @@ public record Event<T>(
         Objects.requireNonNull(payload, "payload");
         headers = headers.isEmpty() ? Map.of() : Map.copyOf(headers);
         Objects.requireNonNull(publishedAt, "publishedAt");
+        Objects.requireNonNull(context, "context");
+    }
+
+    /** Return a copy of this event with {@code context} as its publisher context. */
+    public Event<T> withContext(ContextSnapshot context) {
+        return new Event<>(id, type, key, payload, headers, publishedAt, context);
+    }
+
+    // the context is what the publishing thread held, not part of the event: a redriven or durable event (rebuilt
+    // without it) equals the one published
+    @Override
+    public boolean equals(@Nullable Object other) {
+        return other instanceof Event<?> that
+                && id.equals(that.id)
+                && type.equals(that.type)
+                && Objects.equals(key, that.key)
+                && payload.equals(that.payload)
+                && headers.equals(that.headers)
+                && publishedAt.equals(that.publishedAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, type, key, payload, headers, publishedAt);
+    }
+
+    // the context may hold whatever the publisher's thread locals held: never in a log line
+    @Override
+    public String toString() {
+        return "Event[id=" + id + ", type=" + type + ", key=" + key + ", payload=" + payload + ", headers=" + headers
+                + ", publishedAt=" + publishedAt + "]";
     }
 }

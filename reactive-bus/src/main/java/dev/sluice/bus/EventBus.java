@@ -6,6 +6,7 @@ import dev.sluice.bus.internal.Publishing;
 import dev.sluice.bus.internal.Subscriptions;
 import dev.sluice.bus.spi.EventTransport;
 import dev.sluice.policy.ResiliencePolicy;
+import io.micrometer.context.ContextRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -44,7 +45,7 @@ public final class EventBus {
         this.store = b.store;
         this.channels = new Channels(b.transport);
         this.lifecycle = new Lifecycle(b.instance);
-        this.publishing = new Publishing(channels, lifecycle, b.clock, EventBus::keyOf);
+        this.publishing = new Publishing(channels, lifecycle, b.clock, EventBus::keyOf, b.contextRegistry);
         this.subscriptions = new Subscriptions(
                 channels, lifecycle, publishing, b.store, b.clock, b.scheduler, b.instance, b.delivery, b.transport);
     }
@@ -96,8 +97,10 @@ public final class EventBus {
     /**
      * Publish {@code payload} as an event of {@code type} with ordering key {@code key}. Lazy: nothing happens until
      * the {@code Mono} is subscribed. Once it has started, every subscriber gets the event in its inbox or a dead
-     * letter for it, even if the {@code Mono} is then cancelled. The correlation id header is taken from the Reactor
-     * {@code Context} key {@value Event#CORRELATION_ID} when present.
+     * letter for it, even if the {@code Mono} is then cancelled. The correlation and causation id headers are taken
+     * from the Reactor {@code Context} keys {@value Event#CORRELATION_ID} and {@value Event#CAUSATION_ID} when present
+     * (a handler's context holds both: its event's correlation id, and its id as the cause); for an in-process type
+     * the publisher's context is captured too (see {@link Builder#contextRegistry}).
      *
      * @param key the ordering key, or null to use the type's key extractor (or none)
      * <p>For a durable type (docs/DESIGN.md, "Durable types") the event is appended to its partition stream on the
@@ -263,8 +266,24 @@ public final class EventBus {
         private String instance = "sluice";
         private Scheduler delivery = Schedulers.parallel();
         private @Nullable EventTransport transport;
+        private ContextRegistry contextRegistry = ContextRegistry.getInstance();
 
         private Builder() {}
+
+        /**
+         * Carry the values of {@code registry}'s {@code ThreadLocalAccessor}s from publishers to handlers (default:
+         * {@link ContextRegistry#getInstance()}, which holds Micrometer's current {@code Observation} and whatever the
+         * application registered, e.g. an MDC accessor). A publish of an in-process type captures them from its
+         * thread and from its Reactor {@code Context} (under the accessors' keys only, never the whole {@code
+         * Context}); each call of a handler or fallback runs with them set as thread locals, cleared again after the
+         * call, and its {@code Mono} sees them in its Reactor {@code Context} (docs/observability.md). The registry
+         * must know Reactor's {@code Context} (reactor-core registers its {@code ContextAccessor} in the default one).
+         * With no accessor holding a value, publishing allocates nothing for it.
+         */
+        public Builder contextRegistry(ContextRegistry registry) {
+            this.contextRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
 
         /**
          * Keep durable event types on {@code transport} (default: none, and registering a durable type is an {@link

@@ -1,6 +1,8 @@
 package dev.sluice.bus.internal;
 
+import dev.sluice.bus.Event;
 import dev.sluice.policy.Failure;
+import io.micrometer.context.ContextSnapshot;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -20,14 +22,19 @@ import reactor.util.context.Context;
  * by a small subscriber that passes on only completion and errors, and requests everything; a constant one ({@code
  * Mono.empty()}, {@code Mono.just(x)}), the usual result of a handler that finished at once, is not subscribed at all.
  * The worker's per-event object calls {@link #call} itself rather than allocating one of these per event.
+ *
+ * <p>The handler (and the fallback) is called, and its publisher subscribed, in its event's {@link HandlerContext}:
+ * the captured thread locals set for the call, the publisher's Reactor {@code Context} built only if the publisher
+ * asks for it.
  */
-final class HandlerCall<E> extends Mono<Void> {
+final class HandlerCall<T> extends Mono<Void> {
 
-    private final Function<? super E, ? extends @Nullable Publisher<?>> handler;
-    private final E event;
+    private final Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler;
+    private final Event<T> event;
     private final String subscriber;
 
-    HandlerCall(Function<? super E, ? extends @Nullable Publisher<?>> handler, E event, String subscriber) {
+    HandlerCall(
+            Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler, Event<T> event, String subscriber) {
         this.handler = handler;
         this.event = event;
         this.subscriber = subscriber;
@@ -37,19 +44,27 @@ final class HandlerCall<E> extends Mono<Void> {
      * Return a {@code Mono} that calls {@code fallback} when subscribed and completes when its publisher completes
      * (values ignored); a fallback that throws or returns null signals that as an error instead.
      */
-    static <E> Mono<Void> recovery(
-            BiFunction<? super E, Failure, ? extends Publisher<?>> fallback,
-            E event,
+    static <T> Mono<Void> recovery(
+            BiFunction<? super Event<T>, Failure, ? extends @Nullable Publisher<?>> fallback,
+            Event<T> event,
             Failure failure,
             String subscriber) {
-        return Mono.defer(() -> {
-            Publisher<?> recovery = fallback.apply(event, failure);
-            if (recovery == null) {
-                return Mono.error(
-                        new NullPointerException("fallback of subscriber '" + subscriber + "' returned null"));
+        return new Mono<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super Void> actual) {
+                try (ContextSnapshot.Scope restored = HandlerContext.open(event)) {
+                    Publisher<?> recovery;
+                    try {
+                        recovery = fallback.apply(event, failure);
+                    } catch (Throwable error) {
+                        Exceptions.throwIfJvmFatal(error);
+                        Operators.error(actual, error);
+                        return;
+                    }
+                    complete(recovery, event, "fallback", subscriber, actual);
+                }
             }
-            return Mono.ignoreElements(recovery).then();
-        });
+        };
     }
 
     @Override
@@ -58,22 +73,34 @@ final class HandlerCall<E> extends Mono<Void> {
     }
 
     /** Call {@code handler} with {@code event} and signal its completion or error to {@code actual}. */
-    static <E> void call(
-            Function<? super E, ? extends @Nullable Publisher<?>> handler,
-            E event,
+    static <T> void call(
+            Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler,
+            Event<T> event,
             String subscriber,
             CoreSubscriber<? super Void> actual) {
-        Publisher<?> result;
-        try {
-            result = handler.apply(event);
-        } catch (Throwable error) {
-            Exceptions.throwIfJvmFatal(error);
-            Operators.error(actual, error);
-            return;
+        try (ContextSnapshot.Scope restored = HandlerContext.open(event)) {
+            Publisher<?> result;
+            try {
+                result = handler.apply(event);
+            } catch (Throwable error) {
+                Exceptions.throwIfJvmFatal(error);
+                Operators.error(actual, error);
+                return;
+            }
+            complete(result, event, "handler", subscriber, actual);
         }
+    }
+
+    /** Signal {@code result}'s completion or error to {@code actual}, subscribing to it unless it is a constant. */
+    private static void complete(
+            @Nullable Publisher<?> result,
+            Event<?> event,
+            String what,
+            String subscriber,
+            CoreSubscriber<? super Void> actual) {
         if (result == null) {
             Operators.error(
-                    actual, new NullPointerException("handler of subscriber '" + subscriber + "' returned null"));
+                    actual, new NullPointerException(what + " of subscriber '" + subscriber + "' returned null"));
             return;
         }
         if (result instanceof Fuseable.ScalarCallable<?> constant) {
@@ -91,21 +118,30 @@ final class HandlerCall<E> extends Mono<Void> {
             Operators.complete(actual);
             return;
         }
-        result.subscribe(new Completion(actual));
+        result.subscribe(new Completion(actual, event));
     }
 
     /** Ignores values, passes on the terminal signal; cancel and request go upstream. */
     private static final class Completion implements CoreSubscriber<Object>, Subscription {
         private final CoreSubscriber<? super Void> actual;
+        private final Event<?> event;
         private @Nullable Subscription upstream;
+        // built when the handler's publisher first asks (most never do); a race builds equal contexts twice
+        private @Nullable Context context;
 
-        Completion(CoreSubscriber<? super Void> actual) {
+        Completion(CoreSubscriber<? super Void> actual, Event<?> event) {
             this.actual = actual;
+            this.event = event;
         }
 
         @Override
         public Context currentContext() {
-            return actual.currentContext();
+            Context built = context;
+            if (built == null) {
+                built = HandlerContext.of(actual.currentContext(), event);
+                context = built;
+            }
+            return built;
         }
 
         @Override

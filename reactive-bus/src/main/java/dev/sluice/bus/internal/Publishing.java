@@ -5,6 +5,8 @@ import dev.sluice.bus.Event;
 import dev.sluice.bus.EventType;
 import dev.sluice.bus.InvalidEventException;
 import dev.sluice.bus.PublishReceipt;
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ContextSnapshot;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,9 +17,11 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 /**
- * A bus's publishing: validates an event once, stamps it (id, {@code publishedAt}, correlation id), and fans it out
+ * A bus's publishing: validates an event once, stamps it (id, {@code publishedAt}, correlation and causation ids, the
+ * publisher's context), and fans it out
  * to every current subscriber of its type (docs/DESIGN.md promises 2 and 3): each gets the event in its inbox or a dead
  * letter for it, whatever happens to the publish afterwards. Also publishes the bus's own system events, best effort.
  * Thread-safe: any number of threads may publish at once; nothing here blocks or takes a lock.
@@ -36,16 +40,19 @@ public final class Publishing {
     private final Lifecycle lifecycle;
     private final Clock clock;
     private final KeyOf keys;
+    private final ContextCapture contexts;
 
     /**
      * Create the publishing of a bus whose types are {@code channels}, timestamping with {@code clock}, keying events
-     * published without a key with {@code keys}.
+     * published without a key with {@code keys}, capturing the publisher's context through the accessors of {@code
+     * contexts}.
      */
-    public Publishing(Channels channels, Lifecycle lifecycle, Clock clock, KeyOf keys) {
+    public Publishing(Channels channels, Lifecycle lifecycle, Clock clock, KeyOf keys, ContextRegistry contexts) {
         this.channels = channels;
         this.lifecycle = lifecycle;
         this.clock = clock;
         this.keys = keys;
+        this.contexts = new ContextCapture(contexts);
     }
 
     /**
@@ -61,9 +68,9 @@ public final class Publishing {
             }
             @SuppressWarnings("unchecked")
             Channel<T> channel = (Channel<T>) Objects.requireNonNull(found);
-            Map<String, String> headers = context.<String>getOrEmpty(Event.CORRELATION_ID)
-                    .map(id -> Map.of(Event.CORRELATION_ID, id))
-                    .orElse(Map.of());
+            Map<String, String> headers = headersFrom(context);
+            // a durable event leaves the process: only its headers travel (the transport stores them verbatim)
+            ContextSnapshot captured = channel.durable == null ? contexts.capture(context) : contexts.none();
             long now = clock.millis();
             Event<T> event = new Event<>(
                     EventIds.next(now),
@@ -71,7 +78,8 @@ public final class Publishing {
                     key != null ? key : keys.keyOf(type, payload),
                     payload,
                     headers,
-                    Instant.ofEpochMilli(now));
+                    Instant.ofEpochMilli(now),
+                    captured);
             return route(channel, event);
         });
     }
@@ -105,9 +113,7 @@ public final class Publishing {
             }
             @SuppressWarnings("unchecked")
             Channel<T> channel = (Channel<T>) found;
-            Map<String, String> headers = context.<String>getOrEmpty(Event.CORRELATION_ID)
-                    .map(id -> Map.of(Event.CORRELATION_ID, id))
-                    .orElse(Map.of());
+            Map<String, String> headers = headersFrom(context);
             Flux<Event<T>> events = Flux.<T>from(payloads).handle((payload, sink) -> {
                 RuntimeException problem = problem(channel, type, payload);
                 if (problem != null) {
@@ -125,6 +131,25 @@ public final class Publishing {
             });
             return DurablePublishing.appendAll(channel, route, events);
         });
+    }
+
+    /**
+     * Return the headers a new event takes from the publish's Reactor {@code Context}: {@value Event#CORRELATION_ID}
+     * and {@value Event#CAUSATION_ID} (every handler's context holds the handled event's id under the latter, so an
+     * event a handler publishes names its cause). Allocates nothing when neither is there.
+     */
+    static Map<String, String> headersFrom(ContextView context) {
+        if (context.isEmpty()) {
+            return Map.of();
+        }
+        Object correlation = context.getOrDefault(Event.CORRELATION_ID, null);
+        Object causation = context.getOrDefault(Event.CAUSATION_ID, null);
+        if (correlation == null) {
+            return causation == null ? Map.of() : Map.of(Event.CAUSATION_ID, causation.toString());
+        }
+        return causation == null
+                ? Map.of(Event.CORRELATION_ID, correlation.toString())
+                : Map.of(Event.CORRELATION_ID, correlation.toString(), Event.CAUSATION_ID, causation.toString());
     }
 
     /** Publish a system event, best effort: nobody listening, or a closed bus, means it is not published. */

@@ -1,0 +1,35 @@
+package dev.sluice.bus.internal;
+
+import dev.sluice.bus.Event;
+import io.micrometer.context.ContextSnapshot;
+import reactor.util.context.Context;
+
+/**
+ * What a handler or fallback of an event sees of the context the event was published in (docs/observability.md):
+ * while it is called, the captured thread locals ({@link #open}); in its {@code Mono}'s Reactor {@code Context}, the
+ * captured values under their accessors' keys, the event's correlation id under {@value Event#CORRELATION_ID} and the
+ * event's id under {@value Event#CAUSATION_ID}, so that an event it publishes names its cause ({@link #of}).
+ */
+final class HandlerContext {
+
+    private HandlerContext() {}
+
+    /**
+     * Set the thread locals captured with {@code event}; closing the scope puts back what the thread held before (an
+     * MDC accessor's keys are removed again). An event that captured nothing gets a scope that does nothing, allocated
+     * once.
+     */
+    static ContextSnapshot.Scope open(Event<?> event) {
+        return event.context().setThreadLocals();
+    }
+
+    /** Return {@code base} with what a handler of {@code event} sees in its Reactor {@code Context}. */
+    static Context of(Context base, Event<?> event) {
+        Context context = event.context().updateContext(base);
+        String correlation = event.headers().get(Event.CORRELATION_ID);
+        if (correlation != null) {
+            context = context.put(Event.CORRELATION_ID, correlation);
+        }
+        return context.put(Event.CAUSATION_ID, event.id());
+    }
+}
