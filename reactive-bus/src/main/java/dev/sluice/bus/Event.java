@@ -1,10 +1,10 @@
 package dev.sluice.bus;
 
 import io.micrometer.context.ContextSnapshot;
-import io.micrometer.context.ContextSnapshotFactory;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,9 +33,6 @@ public record Event<T>(
         Instant publishedAt,
         ContextSnapshot context) {
 
-    private static final ContextSnapshot NO_CONTEXT =
-            ContextSnapshotFactory.builder().build().captureFrom();
-
     /** Header holding the correlation id, taken from the Reactor {@code Context} key of the same name if present. */
     public static final String CORRELATION_ID = "correlation-id";
     /**
@@ -52,7 +49,15 @@ public record Event<T>(
             T payload,
             Map<String, String> headers,
             Instant publishedAt) {
-        this(id, type, key, payload, headers, publishedAt, NO_CONTEXT);
+        this(id, type, key, payload, headers, publishedAt, NoContext.INSTANCE);
+    }
+
+    /**
+     * Return the context of an event that carries none: restoring it sets nothing and changes no Reactor {@code
+     * Context}. One shared instance.
+     */
+    public static ContextSnapshot noContext() {
+        return NoContext.INSTANCE;
     }
 
     /** Validate the envelope; headers are copied. */
@@ -65,9 +70,32 @@ public record Event<T>(
         Objects.requireNonNull(context, "context");
     }
 
-    /** Return a copy of this event with {@code context} as its publisher context. */
-    public Event<T> withContext(ContextSnapshot context) {
-        return new Event<>(id, type, key, payload, headers, publishedAt, context);
+    // our own empty snapshot: context-propagation's factories load the global ContextRegistry (ServiceLoader, file
+    // reads) when first built, which must not happen in a class initializer that may run on a Reactor thread
+    private enum NoContext implements ContextSnapshot {
+        INSTANCE;
+
+        private static final Scope NOTHING = () -> {};
+
+        @Override
+        public <C> C updateContext(C context) {
+            return context;
+        }
+
+        @Override
+        public <C> C updateContext(C context, Predicate<Object> keyPredicate) {
+            return context;
+        }
+
+        @Override
+        public Scope setThreadLocals() {
+            return NOTHING;
+        }
+
+        @Override
+        public Scope setThreadLocals(Predicate<Object> keyPredicate) {
+            return NOTHING;
+        }
     }
 
     // the context is what the publishing thread held, not part of the event: a redriven or durable event (rebuilt

@@ -7,6 +7,7 @@ import dev.sluice.bus.internal.Subscriptions;
 import dev.sluice.bus.spi.EventTransport;
 import dev.sluice.policy.ResiliencePolicy;
 import io.micrometer.context.ContextRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -45,7 +46,8 @@ public final class EventBus {
         this.store = b.store;
         this.channels = new Channels(b.transport);
         this.lifecycle = new Lifecycle(b.instance);
-        this.publishing = new Publishing(channels, lifecycle, b.clock, EventBus::keyOf, b.contextRegistry);
+        this.publishing =
+                new Publishing(channels, lifecycle, b.clock, EventBus::keyOf, b.contextRegistry, b.observations);
         this.subscriptions = new Subscriptions(
                 channels, lifecycle, publishing, b.store, b.clock, b.scheduler, b.instance, b.delivery, b.transport);
     }
@@ -267,6 +269,7 @@ public final class EventBus {
         private Scheduler delivery = Schedulers.parallel();
         private @Nullable EventTransport transport;
         private ContextRegistry contextRegistry = ContextRegistry.getInstance();
+        private ObservationRegistry observations = ObservationRegistry.NOOP;
 
         private Builder() {}
 
@@ -282,6 +285,21 @@ public final class EventBus {
          */
         public Builder contextRegistry(ContextRegistry registry) {
             this.contextRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Observe every publish and every (event, subscriber) handling in {@code registry} (default {@code
+         * ObservationRegistry.NOOP}: nothing observed, nothing allocated for it), as {@link BusObservations} lists:
+         * a handling is a child of its publish, a publish of the publisher's current observation, and a publish's
+         * trace context (with a tracing bridge: W3C {@code traceparent}, {@code tracestate}) is written into its
+         * event's headers, so it crosses the transport with a durable event. System events are not observed. The
+         * handling's observation is current while the handler and the fallback are called, and in their Reactor
+         * {@code Context}. A handling finds its publish through the {@linkplain #contextRegistry context registry}'s
+         * observation accessor, which the default registry has: keep it in a registry of your own.
+         */
+        public Builder observationRegistry(ObservationRegistry registry) {
+            this.observations = Objects.requireNonNull(registry, "registry");
             return this;
         }
 

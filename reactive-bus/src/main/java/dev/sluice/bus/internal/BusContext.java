@@ -3,6 +3,7 @@ package dev.sluice.bus.internal;
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterStore;
 import dev.sluice.bus.EventType;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import reactor.util.retry.Retry;
  * @param instance this bus instance's name, written into letters
  * @param system publishes the bus's own system events (never waits)
  * @param delivery where subscribers read their inboxes and call their handlers (one worker per subscriber)
+ * @param observations where handlings are observed ({@code ObservationRegistry.NOOP}: not at all)
  */
 record BusContext(
         DeadLetterStore store,
@@ -28,7 +30,8 @@ record BusContext(
         Scheduler scheduler,
         String instance,
         SystemPublisher system,
-        Scheduler delivery) {
+        Scheduler delivery,
+        ObservationRegistry observations) {
 
     /** Publishes a system event on the bus, best effort: never waits, never fails the caller. */
     interface SystemPublisher {

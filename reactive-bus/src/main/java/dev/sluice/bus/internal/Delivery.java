@@ -5,6 +5,7 @@ import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.Outcome;
 import dev.sluice.policy.Failure;
+import io.micrometer.observation.Observation;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -22,9 +23,12 @@ import reactor.util.context.Context;
  * the handler call the policy guards (each subscription calls the handler), the policy's per-call fallback (the
  * subscriber's fallback, or a dead letter) and the subscriber of the policy's {@code Mono}: one object per event, so
  * the worker's side of a success allocates nothing else. The accounting happens exactly once (the CAS to {@code
- * ENDED}), whichever of completion, error and cancel comes first.
+ * ENDED}), whichever of completion, error and cancel comes first. An {@link ObservedDelivery} (the bus has an
+ * observation registry) adds its observation through the hooks {@link #handlingStarted}, {@link #failed} and {@link
+ * #handlingEnded}, which do nothing here, so an unobserved delivery carries no field for it.
  */
-final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Void>>, CoreSubscriber<Void> {
+sealed class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Void>>, CoreSubscriber<Void>
+        permits ObservedDelivery {
 
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
 
@@ -35,8 +39,8 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
     // ints, not an enum: the state moves by CAS on a field updater, with nothing allocated per event
     private static final int WAITING = 0, RUNNING = 1, ENDED = 2;
 
-    private final SubscriberWorker<T> worker;
-    private final Event<T> event;
+    final SubscriberWorker<T> worker;
+    final Event<T> event;
     /** The reader's slot this delivery holds until it ends. */
     final int slot;
 
@@ -67,6 +71,7 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
     public Mono<Void> apply(Failure failure) {
         SubscriberSettings<T> settings = worker.settings;
         var fallback = settings.fallback();
+        failed(failure, fallback != null);
         if (fallback == null) {
             return letter(
                     Letters.reasonOf(failure, settings.policy().classifier()),
@@ -74,7 +79,7 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
                     null,
                     failure.attempts());
         }
-        return HandlerCall.recovery(fallback, event, failure, settings.name())
+        return HandlerCall.recovery(fallback, event, failure, settings.name(), observation())
                 .then(Mono.fromRunnable(() -> outcome = Outcome.RECOVERED))
                 .onErrorResume(fallbackError ->
                         letter(DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()))
@@ -83,7 +88,7 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
 
     private Mono<Void> letter(
             DeadLetterReason reason, @Nullable Throwable error, @Nullable Throwable cause, int attempts) {
-        DeadLetter letter = worker.letters.letterOf(event, reason, error, cause, attempts);
+        DeadLetter letter = worker.letters.letterOf(letterEvent(), reason, error, cause, attempts);
         started = letter;
         return worker.letters.write(letter).doOnSuccess(ok -> outcome = Outcome.DEAD_LETTERED);
     }
@@ -111,6 +116,7 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
 
     private void run() {
         startNanos = worker.counters.handlingStarts();
+        handlingStarted();
         try {
             worker.settings.policy().apply(this, this).subscribe(this);
         } catch (Throwable error) { // a policy that throws from subscribe breaks the rules; keep the worker alive
@@ -122,7 +128,27 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
     /** Call the handler: the policy subscribes once per attempt. */
     @Override
     public void subscribe(CoreSubscriber<? super Void> attempt) {
-        HandlerCall.call(worker.settings.handler(), event, worker.settings.name(), attempt);
+        HandlerCall.call(worker.settings.handler(), event, worker.settings.name(), observation(), attempt);
+    }
+
+    /** Hook: the handling starts (once, before the first attempt). */
+    void handlingStarted() {}
+
+    /** Hook: the policy gave up with {@code failure}; the fallback runs next if {@code recovering}, else a letter. */
+    void failed(Failure failure, boolean recovering) {}
+
+    /** Hook: return the event as its dead letter records it (an observed delivery adds the failed trace). */
+    Event<T> letterEvent() {
+        return event;
+    }
+
+    /** Hook: the event's outcome is {@code outcome} (a letter may still be on its way to the store). */
+    void handlingEnded(Outcome outcome) {}
+
+    /** Return the handling's observation, current while the handler and fallback are called; null: none. */
+    @Nullable
+    Observation observation() {
+        return null;
     }
 
     /** Cancel the handling (dispose or close ran out of grace); the event dead-letters itself. */
@@ -157,7 +183,9 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
     public void onError(Throwable error) {
         // should not happen (the per-call fallback ends in a recovery or a durable letter); if it does, the event
         // still gets an outcome (a PERMANENT_ERROR letter), the worker stays alive, and the log says so
-        log.error("Subscriber '{}': unexpected error handling event {}", worker.settings.name(), event.id(), error);
+        try (EventMdc mdc = EventMdc.of(event)) {
+            log.error("Subscriber '{}': unexpected error handling event {}", worker.settings.name(), event.id(), error);
+        }
         unexpected = error;
         end(SignalType.ON_ERROR);
     }
@@ -184,13 +212,19 @@ final class Delivery<T> extends Mono<Void> implements Function<Failure, Mono<Voi
                 Outcome ended = outcome;
                 Throwable error = unexpected;
                 if (error != null && ended == null) {
+                    handlingEnded(Outcome.DEAD_LETTERED);
                     letters.writeAndCount(letters.letterOf(event, DeadLetterReason.PERMANENT_ERROR, error, null, 0))
                             .subscribe();
                 } else {
-                    worker.counters.ended(ended == null ? Outcome.DELIVERED : ended);
+                    Outcome result = ended == null ? Outcome.DELIVERED : ended;
+                    handlingEnded(result);
+                    worker.counters.ended(result);
                 }
             }
             default -> { // cancelled by dispose or close before it ended
+                if (was == RUNNING) {
+                    handlingEnded(Outcome.DEAD_LETTERED);
+                }
                 DeadLetter letter = started;
                 // a letter already on its way is written again under the same letterId (writes are idempotent),
                 // so a write that was durable just before the cancel cannot become two letters

@@ -1,5 +1,6 @@
 package dev.sluice.bus.internal;
 
+import dev.sluice.bus.BusObservations;
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Event;
@@ -7,6 +8,8 @@ import dev.sluice.bus.Outcome;
 import dev.sluice.bus.spi.Received;
 import dev.sluice.bus.spi.Undecodable;
 import dev.sluice.policy.Failure;
+import io.micrometer.observation.Observation;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -61,6 +64,9 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
     private volatile boolean attempted;
     private volatile @Nullable Throwable unexpected;
     private volatile @Nullable Outcome outcome;
+    // the handling's sluice.process observation and its last failure: null on a bus without an observation registry
+    private volatile @Nullable Observation observation;
+    private volatile @Nullable Throwable lastError;
     private long startNanos;
 
     DurableDelivery(DurableWorker<T> worker, Received<T> entry) {
@@ -115,6 +121,14 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
                     0,
                     letterId(event.type().name())));
         } else {
+            if (!worker.bus.observations().isNoop()) {
+                // no parent here: a tracing bridge continues the trace the event's headers carry (ReceiverContext)
+                observation = EventObservations.process(
+                        worker.bus.observations(),
+                        event,
+                        worker.settings.name(),
+                        worker.bus.clock().millis() - event.publishedAt().toEpochMilli());
+            }
             work = worker.settings.policy().apply(this, this);
         }
         try {
@@ -129,11 +143,13 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
         try {
             return worker.consumer.mayStart(entry);
         } catch (RuntimeException error) {
-            log.error(
-                    "Subscriber '{}': mayStart failed for entry {}; releasing it",
-                    worker.name(),
-                    entry.entryId(),
-                    error);
+            try (EventMdc mdc = EventMdc.of(entry)) {
+                log.error(
+                        "Subscriber '{}': mayStart failed for entry {}; releasing it",
+                        worker.name(),
+                        entry.entryId(),
+                        error);
+            }
             return false;
         }
     }
@@ -151,6 +167,11 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
         }
         SubscriberSettings<T> settings = worker.settings;
         var fallback = settings.fallback();
+        lastError = failure.error();
+        Observation current = observation;
+        if (current != null && fallback != null) {
+            current.event(Observation.Event.of(BusObservations.EVENT_FALLBACK));
+        }
         if (fallback == null) {
             return letter(
                     Letters.reasonOf(failure, settings.policy().classifier()),
@@ -158,7 +179,7 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
                     null,
                     failure.attempts());
         }
-        return HandlerCall.recovery(fallback, event(), failure, settings.name())
+        return HandlerCall.recovery(fallback, event(), failure, settings.name(), observation)
                 .then(Mono.fromRunnable(() -> outcome = Outcome.RECOVERED))
                 .onErrorResume(fallbackError ->
                         letter(DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()))
@@ -168,8 +189,12 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
     private Mono<Void> letter(
             DeadLetterReason reason, @Nullable Throwable error, @Nullable Throwable cause, int attempts) {
         Event<T> event = event();
+        Observation current = observation;
+        Event<T> recorded = current == null
+                ? event
+                : EventObservations.letterEvent(worker.bus.observations(), event, worker.settings.name(), current);
         return letter(worker.letters.letterOf(
-                event, reason, error, cause, attempts, letterId(event.type().name())));
+                recorded, reason, error, cause, attempts, letterId(event.type().name())));
     }
 
     private Mono<Void> letter(DeadLetter letter) {
@@ -198,7 +223,7 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
             return;
         }
         attempted = true;
-        HandlerCall.call(worker.settings.handler(), event(), worker.settings.name(), attempt);
+        HandlerCall.call(worker.settings.handler(), event(), worker.settings.name(), observation, attempt);
     }
 
     /** Cancel the handling (the grace ran out): the entry is released, no letter. */
@@ -231,7 +256,9 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
 
     @Override
     public void onError(Throwable error) {
-        log.error("Subscriber '{}': unexpected error handling entry {}", worker.name(), entry.entryId(), error);
+        try (EventMdc mdc = EventMdc.of(entry)) {
+            log.error("Subscriber '{}': unexpected error handling entry {}", worker.name(), entry.entryId(), error);
+        }
         unexpected = error;
         end(End.FAILED);
     }
@@ -259,6 +286,7 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
         }
         Settlement<T> settlement = worker.settlement;
         Outcome ended = outcome;
+        observed(how, ended);
         if (how == End.RELEASED) {
             settlement.release(entry);
         } else if (how == End.FAILED && ended == null) {
@@ -283,6 +311,25 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
         } else {
             settlement.ackAfter(Mono.empty(), entry, ended == null ? Outcome.DELIVERED : ended);
         }
+    }
+
+    /** Stop the handling's observation, if any: its outcome, and an error status for a letter. */
+    private void observed(End how, @Nullable Outcome ended) {
+        Observation current = observation;
+        if (current == null) {
+            return;
+        }
+        String result = how == End.RELEASED
+                ? "released"
+                : how == End.FAILED && ended == null
+                        ? "dead_lettered"
+                        : (ended == null ? Outcome.DELIVERED : ended).name().toLowerCase(Locale.ROOT);
+        current.lowCardinalityKeyValue(BusObservations.OUTCOME, result);
+        Throwable error = how == End.FAILED && ended == null ? unexpected : lastError;
+        if ("dead_lettered".equals(result) && error != null) {
+            current.error(error);
+        }
+        current.stop();
     }
 
     private void passOn() {

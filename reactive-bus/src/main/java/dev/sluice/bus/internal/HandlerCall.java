@@ -3,6 +3,7 @@ package dev.sluice.bus.internal;
 import dev.sluice.bus.Event;
 import dev.sluice.policy.Failure;
 import io.micrometer.context.ContextSnapshot;
+import io.micrometer.observation.Observation;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -48,11 +49,13 @@ final class HandlerCall<T> extends Mono<Void> {
             BiFunction<? super Event<T>, Failure, ? extends @Nullable Publisher<?>> fallback,
             Event<T> event,
             Failure failure,
-            String subscriber) {
+            String subscriber,
+            @Nullable Observation observation) {
         return new Mono<>() {
             @Override
             public void subscribe(CoreSubscriber<? super Void> actual) {
-                try (ContextSnapshot.Scope restored = HandlerContext.open(event)) {
+                try (ContextSnapshot.Scope restored = HandlerContext.open(event);
+                        Observation.Scope current = HandlerContext.current(observation)) {
                     Publisher<?> recovery;
                     try {
                         recovery = fallback.apply(event, failure);
@@ -61,7 +64,7 @@ final class HandlerCall<T> extends Mono<Void> {
                         Operators.error(actual, error);
                         return;
                     }
-                    complete(recovery, event, "fallback", subscriber, actual);
+                    complete(recovery, event, observation, "fallback", subscriber, actual);
                 }
             }
         };
@@ -69,16 +72,21 @@ final class HandlerCall<T> extends Mono<Void> {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
-        call(handler, event, subscriber, actual);
+        call(handler, event, subscriber, null, actual);
     }
 
-    /** Call {@code handler} with {@code event} and signal its completion or error to {@code actual}. */
+    /**
+     * Call {@code handler} with {@code event}, {@code observation} (the handling's, or null) current, and signal its
+     * completion or error to {@code actual}.
+     */
     static <T> void call(
             Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler,
             Event<T> event,
             String subscriber,
+            @Nullable Observation observation,
             CoreSubscriber<? super Void> actual) {
-        try (ContextSnapshot.Scope restored = HandlerContext.open(event)) {
+        try (ContextSnapshot.Scope restored = HandlerContext.open(event);
+                Observation.Scope current = HandlerContext.current(observation)) {
             Publisher<?> result;
             try {
                 result = handler.apply(event);
@@ -87,7 +95,7 @@ final class HandlerCall<T> extends Mono<Void> {
                 Operators.error(actual, error);
                 return;
             }
-            complete(result, event, "handler", subscriber, actual);
+            complete(result, event, observation, "handler", subscriber, actual);
         }
     }
 
@@ -95,6 +103,7 @@ final class HandlerCall<T> extends Mono<Void> {
     private static void complete(
             @Nullable Publisher<?> result,
             Event<?> event,
+            @Nullable Observation observation,
             String what,
             String subscriber,
             CoreSubscriber<? super Void> actual) {
@@ -118,27 +127,29 @@ final class HandlerCall<T> extends Mono<Void> {
             Operators.complete(actual);
             return;
         }
-        result.subscribe(new Completion(actual, event));
+        result.subscribe(new Completion(actual, event, observation));
     }
 
     /** Ignores values, passes on the terminal signal; cancel and request go upstream. */
     private static final class Completion implements CoreSubscriber<Object>, Subscription {
         private final CoreSubscriber<? super Void> actual;
         private final Event<?> event;
+        private final @Nullable Observation observation;
         private @Nullable Subscription upstream;
         // built when the handler's publisher first asks (most never do); a race builds equal contexts twice
         private @Nullable Context context;
 
-        Completion(CoreSubscriber<? super Void> actual, Event<?> event) {
+        Completion(CoreSubscriber<? super Void> actual, Event<?> event, @Nullable Observation observation) {
             this.actual = actual;
             this.event = event;
+            this.observation = observation;
         }
 
         @Override
         public Context currentContext() {
             Context built = context;
             if (built == null) {
-                built = HandlerContext.of(actual.currentContext(), event);
+                built = HandlerContext.of(actual.currentContext(), event, observation);
                 context = built;
             }
             return built;

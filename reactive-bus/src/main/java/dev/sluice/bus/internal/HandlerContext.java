@@ -2,6 +2,9 @@ package dev.sluice.bus.internal;
 
 import dev.sluice.bus.Event;
 import io.micrometer.context.ContextSnapshot;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
 import reactor.util.context.Context;
 
 /**
@@ -23,9 +26,20 @@ final class HandlerContext {
         return event.context().setThreadLocals();
     }
 
-    /** Return {@code base} with what a handler of {@code event} sees in its Reactor {@code Context}. */
-    static Context of(Context base, Event<?> event) {
+    /** Make {@code observation} (the handling's, or null) current until the scope closes; null: nothing to close. */
+    static Observation.@Nullable Scope current(@Nullable Observation observation) {
+        return observation == null ? null : observation.openScope();
+    }
+
+    /**
+     * Return {@code base} with what a handler of {@code event} sees in its Reactor {@code Context}; {@code observation}
+     * (the handling's, or null) is the current one there, as Spring's limited context propagation expects.
+     */
+    static Context of(Context base, Event<?> event, @Nullable Observation observation) {
         Context context = event.context().updateContext(base);
+        if (observation != null) {
+            context = context.put(ObservationThreadLocalAccessor.KEY, observation);
+        }
         String correlation = event.headers().get(Event.CORRELATION_ID);
         if (correlation != null) {
             context = context.put(Event.CORRELATION_ID, correlation);

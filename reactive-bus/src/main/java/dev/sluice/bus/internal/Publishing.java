@@ -7,9 +7,12 @@ import dev.sluice.bus.InvalidEventException;
 import dev.sluice.bus.PublishReceipt;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,18 +44,31 @@ public final class Publishing {
     private final Clock clock;
     private final KeyOf keys;
     private final ContextCapture contexts;
+    private final ObservationRegistry observations;
 
     /**
      * Create the publishing of a bus whose types are {@code channels}, timestamping with {@code clock}, keying events
      * published without a key with {@code keys}, capturing the publisher's context through the accessors of {@code
-     * contexts}.
+     * contexts}, observing publishes (and, through {@link #observations()}, handlings) in {@code observations}.
      */
-    public Publishing(Channels channels, Lifecycle lifecycle, Clock clock, KeyOf keys, ContextRegistry contexts) {
+    public Publishing(
+            Channels channels,
+            Lifecycle lifecycle,
+            Clock clock,
+            KeyOf keys,
+            ContextRegistry contexts,
+            ObservationRegistry observations) {
         this.channels = channels;
         this.lifecycle = lifecycle;
         this.clock = clock;
         this.keys = keys;
         this.contexts = new ContextCapture(contexts);
+        this.observations = observations;
+    }
+
+    /** Return where publishes and handlings are observed ({@code ObservationRegistry.NOOP}: nowhere). */
+    ObservationRegistry observations() {
+        return observations;
     }
 
     /**
@@ -69,19 +85,41 @@ public final class Publishing {
             @SuppressWarnings("unchecked")
             Channel<T> channel = (Channel<T>) Objects.requireNonNull(found);
             Map<String, String> headers = headersFrom(context);
-            // a durable event leaves the process: only its headers travel (the transport stores them verbatim)
-            ContextSnapshot captured = channel.durable == null ? contexts.capture(context) : contexts.none();
             long now = clock.millis();
-            Event<T> event = new Event<>(
-                    EventIds.next(now),
-                    channel.type(),
-                    key != null ? key : keys.keyOf(type, payload),
-                    payload,
-                    headers,
-                    Instant.ofEpochMilli(now),
-                    captured);
+            String id = EventIds.next(now);
+            String eventKey = key != null ? key : keys.keyOf(type, payload);
+            if (!observations.isNoop()) {
+                return observed(channel, id, eventKey, payload, headers, now, context);
+            }
+            // a durable event leaves the process: only its headers travel (the transport stores them verbatim)
+            ContextSnapshot captured = channel.durable == null ? contexts.capture(context, true) : contexts.none();
+            Event<T> event =
+                    new Event<>(id, channel.type(), eventKey, payload, headers, Instant.ofEpochMilli(now), captured);
             return route(channel, event);
         });
+    }
+
+    /**
+     * Publish as {@link #publish(EventType, String, Object)} does, under a {@code sluice.publish} observation: its
+     * trace context goes into the event's headers, and the event's {@link PublishedContext} carries it to the
+     * handlings, its children.
+     */
+    private <T> Mono<PublishReceipt> observed(
+            Channel<T> channel,
+            String id,
+            @Nullable String key,
+            T payload,
+            Map<String, String> headers,
+            long now,
+            ContextView context) {
+        Map<String, String> carrier = new HashMap<>(headers);
+        Observation publish =
+                EventObservations.publish(observations, channel.type().name(), id, carrier, context);
+        ContextSnapshot captured = channel.durable == null
+                ? new PublishedContext(contexts.capture(context, false), publish)
+                : contexts.none();
+        Event<T> event = new Event<>(id, channel.type(), key, payload, carrier, Instant.ofEpochMilli(now), captured);
+        return route(channel, event).doOnError(publish::error).doFinally(signal -> publish.stop());
     }
 
     /** Publish an already built event, keeping its id, key, headers and {@code publishedAt}. Lazy. */

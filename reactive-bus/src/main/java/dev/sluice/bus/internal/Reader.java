@@ -24,6 +24,7 @@ final class Reader<T> implements CoreSubscriber<Event<T>>, Disposable {
 
     private final SubscriberWorker<T> worker;
     private final boolean orderedByKey;
+    private final boolean observed;
     private final AtomicReferenceArray<@Nullable Delivery<T>> running;
     private final Sinks.Empty<Void> finished = Sinks.empty();
     private volatile @Nullable Subscription upstream;
@@ -34,6 +35,8 @@ final class Reader<T> implements CoreSubscriber<Event<T>>, Disposable {
     Reader(SubscriberWorker<T> worker) {
         this.worker = worker;
         this.orderedByKey = worker.settings.orderedByKey();
+        // system events are not observed: failures while handling them never produce further system events either
+        this.observed = !worker.bus.observations().isNoop() && !worker.settings.bestEffort();
         this.running = new AtomicReferenceArray<>(worker.settings.concurrency());
     }
 
@@ -45,7 +48,9 @@ final class Reader<T> implements CoreSubscriber<Event<T>>, Disposable {
 
     @Override
     public void onNext(Event<T> event) {
-        Delivery<T> delivery = new Delivery<>(worker, event, freeSlot());
+        Delivery<T> delivery = observed
+                ? new ObservedDelivery<>(worker, event, freeSlot())
+                : new Delivery<>(worker, event, freeSlot());
         running.lazySet(delivery.slot, delivery); // read by dispose and onComplete: both on this thread
         String key = orderedByKey ? event.key() : null;
         if (key == null) {

@@ -182,7 +182,7 @@ final class Redriver<T> {
         if (fallback == null) {
             return Mono.error(new Failed(reason, failure.error(), null, failure.attempts()));
         }
-        return HandlerCall.recovery(fallback, event, failure, settings.name())
+        return HandlerCall.recovery(fallback, event, failure, settings.name(), null)
                 .then(Mono.fromRunnable(() -> recovered.set(true)))
                 .onErrorMap(fallbackError -> new Failed(
                         DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()))
@@ -240,11 +240,13 @@ final class Redriver<T> {
     }
 
     private Mono<RedriveResult> storeFailed(DeadLetter letter, Throwable error) {
-        log.warn(
-                "Subscriber '{}': could not record the redrive of letter {}; it stays and will be redriven again",
-                settings.name(),
-                letter.letterId(),
-                error);
+        try (EventMdc mdc = EventMdc.of(letter.eventId(), letter.headers())) {
+            log.warn(
+                    "Subscriber '{}': could not record the redrive of letter {}; it stays and will be redriven again",
+                    settings.name(),
+                    letter.letterId(),
+                    error);
+        }
         return Mono.just(
                 count(result(letter, Status.STORE_FAILED, letter.redriveCount(), null, String.valueOf(error))));
     }

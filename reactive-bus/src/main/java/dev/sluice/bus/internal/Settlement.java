@@ -36,7 +36,9 @@ final class Settlement<T> {
         try {
             worker.consumer.release(entry);
         } catch (RuntimeException error) { // release never fails, says the SPI; if it does, the entry stays pending
-            log.error("Subscriber '{}': releasing entry {} failed", worker.name(), entry.entryId(), error);
+            try (EventMdc mdc = EventMdc.of(entry)) {
+                log.error("Subscriber '{}': releasing entry {} failed", worker.name(), entry.entryId(), error);
+            }
         }
         worker.counters.released();
         worker.feed.settled();
@@ -52,11 +54,13 @@ final class Settlement<T> {
         Mono<Void> once = Mono.defer(() -> worker.consumer.ack(entry));
         // the retry is assembled only once an acknowledgement failed: nothing on the success path (pay on failure)
         first.then(once.onErrorResume(error -> {
-                    log.warn(
-                            "Subscriber '{}' could not acknowledge entry {}; trying again",
-                            worker.name(),
-                            entry.entryId(),
-                            error);
+                    try (EventMdc mdc = EventMdc.of(entry)) {
+                        log.warn(
+                                "Subscriber '{}' could not acknowledge entry {}; trying again",
+                                worker.name(),
+                                entry.entryId(),
+                                error);
+                    }
                     return Mono.delay(BusContext.STORE_RETRY_MIN, worker.bus.scheduler())
                             .then(once.retryWhen(Retry.backoff(Long.MAX_VALUE, BusContext.STORE_RETRY_MIN)
                                     .maxBackoff(BusContext.STORE_RETRY_MAX)
@@ -98,11 +102,13 @@ final class Settlement<T> {
 
         @Override
         protected void hookOnError(Throwable error) {
-            log.error(
-                    "Subscriber '{}': entry {} could not be settled; releasing it",
-                    worker.name(),
-                    entry.entryId(),
-                    error);
+            try (EventMdc mdc = EventMdc.of(entry)) {
+                log.error(
+                        "Subscriber '{}': entry {} could not be settled; releasing it",
+                        worker.name(),
+                        entry.entryId(),
+                        error);
+            }
             releaseOnce();
         }
 

@@ -62,7 +62,8 @@ public final class Subscriptions {
         this.transport = transport;
         this.channels = channels;
         this.lifecycle = lifecycle;
-        this.context = new BusContext(store, clock, timers, instance, publishing::publishSystem, delivery);
+        this.context = new BusContext(
+                store, clock, timers, instance, publishing::publishSystem, delivery, publishing.observations());
     }
 
     /**
