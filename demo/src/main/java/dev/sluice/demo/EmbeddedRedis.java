@@ -254,8 +254,9 @@ final class EmbeddedRedis implements AutoCloseable {
         }
         if (answer != null && answersAsRecorded && dir.equals(answer.dir()) && keepPersistence(probe, port)) {
             log.info(
-                    "Adopted the embedded Redis (pid {}, port {}) that a demo killed before it could stop it left "
-                            + "running on {}; it is stopped when this demo stops",
+                    "Adopted the embedded Redis (pid {}, port {}) that an earlier demo left running on {} (it was "
+                            + "killed, or left it to a demo that joined it); it is stopped when this demo stops, "
+                            + "unless another demo still uses it",
                     pid,
                     port,
                     dir);
