@@ -19,8 +19,8 @@ public enum BusObservations {
     PUBLISH("sluice.publish", "publish"),
     /**
      * One per (event, subscriber) handling, from the event's start in its handler until its outcome: retries, the
-     * fallback and the dead letter included. A child of the event's {@link #PUBLISH} observation (for a durable event
-     * or a redrive, of the trace in its headers); each attempt after the first is an observation event ({@value
+     * fallback and the dead letter included; a redrive of a dead letter is a new one, with {@value #REDRIVE}. A child
+     * of the event's {@link #PUBLISH} observation (for a durable event or a redrive, of the trace in its headers); each attempt after the first is an observation event ({@value
      * #EVENT_RETRY}), and so is the fallback ({@value #EVENT_FALLBACK}). The
      * key value {@value #OUTCOME} holds the outcome; an error status when the event is dead-lettered.
      */
@@ -46,6 +46,8 @@ public enum BusObservations {
     public static final String MESSAGE_ID = "messaging.message.id";
     /** Key: the outcome of a {@link #PROCESS} ({@code delivered}, {@code recovered}, {@code dead_lettered}). Low. */
     public static final String OUTCOME = "sluice.outcome";
+    /** Key: on the {@link #PROCESS} of a redrive, which redrive of the letter it is (1 for the first). High. */
+    public static final String REDRIVE = "sluice.redrive";
     /** Key: milliseconds the event waited between its publish and its handling's start. High cardinality. */
     public static final String INBOX_WAIT = "sluice.inbox.wait.ms";
     /** Header of a dead letter: the W3C trace context of the handling that failed (replaced, never added twice). */

@@ -111,4 +111,30 @@ public record DeadLetter(
                 redriveCount,
                 instance);
     }
+
+    /**
+     * Return this letter with {@code headers} instead of its own, all else the same: a redrive that failed under a
+     * new trace replaces {@code failed_traceparent} this way (docs/observability.md), never adding a second one.
+     */
+    public DeadLetter withHeaders(Map<String, String> headers) {
+        return new DeadLetter(
+                letterId,
+                eventId,
+                eventType,
+                eventKey,
+                subscriber,
+                payload,
+                headers,
+                publishedAt,
+                deadLetteredAt,
+                lastFailedAt,
+                reason,
+                errorClass,
+                errorMessage,
+                causeClass,
+                stackTrace,
+                attempts,
+                redriveCount,
+                instance);
+    }
 }

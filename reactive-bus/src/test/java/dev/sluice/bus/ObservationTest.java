@@ -235,6 +235,32 @@ class ObservationTest {
     }
 
     @Test
+    void aRedriveIsANewHandlingAndReplacesTheFailedTraceparentOfTheLetter() {
+        bus.subscribe(SubscriberSpec.builder("billing", PLACED, e -> Mono.error(new IllegalStateException("boom")))
+                .build());
+        publish("o-1");
+        StepVerifier.create(bus.whenIdle()).verifyComplete();
+
+        StepVerifier.create(bus.redrive(DeadLetterQuery.of("billing")))
+                .assertNext(result -> assertThat(result.status()).isEqualTo(RedriveResult.Status.FAILED))
+                .verifyComplete();
+
+        StepVerifier.create(bus.deadLetters().list(DeadLetterQuery.of("billing")))
+                .assertNext(letter -> assertThat(letter.headers())
+                        .containsEntry("traceparent", "sluice.publish-1")
+                        .containsEntry("failed_traceparent", "sluice.dead-letter-3") // the redrive's, not added
+                        .hasSize(2))
+                .verifyComplete();
+        List<Observation.Context> handlings = named("sluice.process");
+        assertThat(handlings).hasSize(2);
+        assertThat(handlings.get(1).getHighCardinalityKeyValue("sluice.redrive").getValue())
+                .isEqualTo("1");
+        assertThat(handlings.get(1).getLowCardinalityKeyValue("sluice.outcome").getValue())
+                .isEqualTo("dead_lettered");
+        assertThat(handlings.get(1).getError()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void aBusWithoutARegistryObservesNothing() {
         EventBus plain = EventBus.builder().build();
         plain.subscribe(

@@ -33,12 +33,17 @@ final class HandlerCall<T> extends Mono<Void> {
     private final Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler;
     private final Event<T> event;
     private final String subscriber;
+    private final @Nullable Observation observation;
 
     HandlerCall(
-            Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler, Event<T> event, String subscriber) {
+            Function<? super Event<T>, ? extends @Nullable Publisher<?>> handler,
+            Event<T> event,
+            String subscriber,
+            @Nullable Observation observation) {
         this.handler = handler;
         this.event = event;
         this.subscriber = subscriber;
+        this.observation = observation;
     }
 
     /**
@@ -72,7 +77,7 @@ final class HandlerCall<T> extends Mono<Void> {
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> actual) {
-        call(handler, event, subscriber, null, actual);
+        call(handler, event, subscriber, observation, actual);
     }
 
     /**

@@ -1,18 +1,22 @@
 package dev.sluice.bus.internal;
 
+import dev.sluice.bus.BusObservations;
 import dev.sluice.bus.DeadLetter;
 import dev.sluice.bus.DeadLetterQuery;
 import dev.sluice.bus.DeadLetterReason;
 import dev.sluice.bus.Event;
 import dev.sluice.bus.EventType;
+import dev.sluice.bus.Outcome;
 import dev.sluice.bus.RedrivePolicy;
 import dev.sluice.bus.RedriveResult;
 import dev.sluice.bus.RedriveResult.Status;
 import dev.sluice.bus.SystemEvents;
 import dev.sluice.policy.Failure;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.observation.Observation;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
@@ -151,15 +155,44 @@ final class Redriver<T> {
             return park(parkedLetter);
         }
         return Mono.defer(() -> {
-                    AtomicBoolean recovered = new AtomicBoolean();
-                    return settings.policy()
-                            .apply(
-                                    new HandlerCall<>(settings.handler(), event, settings.name()),
-                                    failure -> fallBack(event, failure, recovered))
-                            .then(Mono.defer(
-                                    () -> delete(letter, recovered.get() ? Status.RECOVERED : Status.DELIVERED)));
-                })
-                .onErrorResume(error -> failedAgain(letter, error, parked));
+            AtomicBoolean recovered = new AtomicBoolean();
+            // a redrive is a new handling: observed as one, continuing the trace the letter's headers carry
+            Observation observation = bus.observations().isNoop()
+                    ? null
+                    : EventObservations.process(bus.observations(), event, settings.name(), 0)
+                            .highCardinalityKeyValue(
+                                    BusObservations.REDRIVE, Integer.toString(letter.redriveCount() + 1));
+            return settings.policy()
+                    .apply(
+                            new HandlerCall<>(settings.handler(), event, settings.name(), observation),
+                            failure -> fallBack(event, failure, recovered, observation))
+                    .then(Mono.defer(() -> {
+                        Status status = recovered.get() ? Status.RECOVERED : Status.DELIVERED;
+                        stop(observation, status.name(), null);
+                        return delete(letter, status);
+                    }))
+                    .onErrorResume(error -> {
+                        DeadLetter failing = observation == null
+                                ? letter
+                                : letter.withHeaders(EventObservations.letterEvent(
+                                                bus.observations(), event, settings.name(), observation)
+                                        .headers());
+                        stop(observation, Outcome.DEAD_LETTERED.name(), error instanceof Failed f ? f.error : error);
+                        return failedAgain(failing, error, parked);
+                    })
+                    .doOnCancel(() -> stop(observation, "CANCELLED", null));
+        });
+    }
+
+    private static void stop(@Nullable Observation observation, String outcome, @Nullable Throwable error) {
+        if (observation == null) {
+            return;
+        }
+        observation.lowCardinalityKeyValue(BusObservations.OUTCOME, outcome.toLowerCase(Locale.ROOT));
+        if (error != null) {
+            observation.error(error);
+        }
+        observation.stop();
     }
 
     private Event<T> rebuild(DeadLetter letter) {
@@ -176,13 +209,17 @@ final class Redriver<T> {
         return new Event<>(letter.eventId(), type, letter.eventKey(), payload, letter.headers(), letter.publishedAt());
     }
 
-    private Mono<Void> fallBack(Event<T> event, Failure failure, AtomicBoolean recovered) {
+    private Mono<Void> fallBack(
+            Event<T> event, Failure failure, AtomicBoolean recovered, @Nullable Observation observation) {
         var fallback = settings.fallback();
         DeadLetterReason reason = Letters.reasonOf(failure, settings.policy().classifier());
         if (fallback == null) {
             return Mono.error(new Failed(reason, failure.error(), null, failure.attempts()));
         }
-        return HandlerCall.recovery(fallback, event, failure, settings.name(), null)
+        if (observation != null) {
+            observation.event(Observation.Event.of(BusObservations.EVENT_FALLBACK));
+        }
+        return HandlerCall.recovery(fallback, event, failure, settings.name(), observation)
                 .then(Mono.fromRunnable(() -> recovered.set(true)))
                 .onErrorMap(fallbackError -> new Failed(
                         DeadLetterReason.FALLBACK_FAILED, fallbackError, failure.error(), failure.attempts()))
