@@ -13,6 +13,7 @@ import dev.sluice.policy.ResiliencePolicy;
 import dev.sluice.policy.RetrySettings;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -141,6 +142,16 @@ public class BusBenchmark {
         state.publishBatch();
     }
 
+    /**
+     * {@link #sluiceBus} on a bus that observes every publish and handling (issue 16, docs/observability.md) in a real
+     * {@code ObservationRegistry} whose one handler does nothing: the cost of the observations themselves.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void sluiceBusObserved(ObservedSubscriber state) {
+        state.publishBatch();
+    }
+
     /** The Reactor baseline: {@code Sinks.many().unicast()} → {@code publishOn(single)} → handler. */
     @State(Scope.Thread)
     public static class ReactorHandOff {
@@ -228,6 +239,21 @@ public class BusBenchmark {
         }
     }
 
+    /** One bus subscriber on a bus with an observation registry (one no-op handler). */
+    @State(Scope.Thread)
+    public static class ObservedSubscriber extends SluiceState {
+        public ObservedSubscriber() {
+            super(1, MIN_BACKOFF, false);
+        }
+
+        @Override
+        EventBus.Builder builder() {
+            ObservationRegistry observations = ObservationRegistry.create();
+            observations.observationConfig().observationHandler(context -> true); // takes every context, does nothing
+            return super.builder().observationRegistry(observations);
+        }
+    }
+
     /** Four bus subscribers of the same type. */
     @State(Scope.Thread)
     public static class FourSubscribers extends SluiceState {
@@ -267,7 +293,7 @@ public class BusBenchmark {
 
         @Setup(Level.Trial)
         public void start() {
-            bus = EventBus.builder().build();
+            bus = builder().build();
             receipts.expectedInboxes = subscriberCount;
             Function<Event<Long>, Publisher<?>> handler = failOnePercent ? this::flakyHandler : this::handler;
             BiFunction<Event<Long>, Failure, Publisher<?>> fallback = (event, failure) -> {
@@ -289,6 +315,11 @@ public class BusBenchmark {
                         .fallback(fallback)
                         .build());
             }
+        }
+
+        /** Return the builder of the state's bus (overridden to observe it). */
+        EventBus.Builder builder() {
+            return EventBus.builder();
         }
 
         private Publisher<?> handler(Event<Long> event) {

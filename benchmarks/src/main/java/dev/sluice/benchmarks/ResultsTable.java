@@ -31,6 +31,7 @@ public final class ResultsTable {
             Map.entry("sluiceBus", "guavaAsyncEventBus"),
             Map.entry("sluiceBusFourSubscribers", "guavaAsyncEventBus"),
             Map.entry("sluiceBusOnePercentFailures", "guavaAsyncEventBus"),
+            Map.entry("sluiceBusObserved", "sluiceBus"),
             Map.entry("sluiceStore", "rawLettucePipelinedXadd"),
             Map.entry("sluiceDurableBus", "rawLettuceStreamLoop"),
             Map.entry("sluiceDurablePublish", "rawLettuceXadd"));
