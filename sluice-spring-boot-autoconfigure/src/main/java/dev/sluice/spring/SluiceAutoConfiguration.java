@@ -13,6 +13,7 @@ import dev.sluice.spring.internal.ListenerMethods;
 import dev.sluice.spring.internal.PolicyKeys;
 import dev.sluice.spring.internal.StoreCloser;
 import dev.sluice.spring.internal.SubscriberAssembly;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -92,13 +93,16 @@ public final class SluiceAutoConfiguration {
 
     /**
      * Return the bus on {@code store} and on the {@link EventTransport} bean if there is one (durable types need it),
-     * naming this instance {@code sluice.instance-id} in dead letters.
+     * naming this instance {@code sluice.instance-id} in dead letters, and observing publishes and handlings with the
+     * application's {@link ObservationRegistry} if it has one (Spring Boot's observation auto-configuration makes it;
+     * without one nothing is observed: docs/observability.md).
      */
     @Bean
     @ConditionalOnMissingBean
     public EventBus sluiceEventBus(
             DeadLetterStore store,
             ObjectProvider<EventTransport> transport,
+            ObjectProvider<ObservationRegistry> observations,
             SluiceProperties properties,
             Environment environment) {
         EventBus.Builder b = EventBus.builder().deadLetterStore(store).instance(InstanceId.of(properties, environment));
@@ -106,6 +110,7 @@ public final class SluiceAutoConfiguration {
         if (durable != null) {
             b.transport(durable);
         }
+        observations.ifAvailable(b::observationRegistry);
         return b.build();
     }
 

@@ -24,8 +24,13 @@ import dev.sluice.spring.actuate.SluiceHealthAutoConfiguration;
 import dev.sluice.spring.actuate.SluiceHealthContributor;
 import dev.sluice.spring.actuate.SluiceMetricsAutoConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -73,6 +78,35 @@ class SluiceAutoConfigurationTest {
                     .extracting(SluiceSubscriber::name)
                     .containsExactly("audit", "inventory");
         });
+    }
+
+    @Test
+    void theApplicationsObservationRegistryObservesPublishAndProcess() {
+        List<String> observed = new CopyOnWriteArrayList<>();
+        ObservationRegistry registry = ObservationRegistry.create();
+        registry.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public void onStop(Observation.Context context) {
+                observed.add(context.getName());
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+        });
+        inMemory.withBean(Inventory.class)
+                .withBean(ObservationRegistry.class, () -> registry)
+                .run(context -> {
+                    EventBus bus = context.getBean(EventBus.class);
+                    EventType<OrderPlaced> type = EventType.of("order.placed", OrderPlaced.class);
+
+                    bus.publish(type, new OrderPlaced("o-1", Instant.parse("2026-01-01T00:00:00Z")))
+                            .block(Duration.ofSeconds(5));
+                    bus.whenIdle().block(Duration.ofSeconds(5));
+
+                    assertThat(observed).contains("sluice.publish", "sluice.process");
+                });
     }
 
     @Test
