@@ -122,7 +122,7 @@ public final class TestCluster implements AutoCloseable {
                             "the embedded Redis Cluster at " + seed + " did not reach cluster_state:ok within "
                                     + FORMED,
                             e))
-                    .block();
+                    .block(); // on the test class's @BeforeAll thread (JUnit's, never a Reactor one), bounded above
             log.debug("Embedded Redis Cluster at {} formed: {}", seed, info);
         } finally {
             admin.shutdown(Duration.ZERO, Duration.ofSeconds(2));
