@@ -4,8 +4,13 @@ import dev.sluice.policy.MeterDoc;
 import java.util.List;
 
 /**
- * Every Micrometer meter the bus registers, in one place. Bound by {@link BusMetrics}; the policies' own meters
- * ({@code sluice.policy.*}) come from {@code dev.sluice.policy.PolicyMetrics}.
+ * Every Micrometer meter the bus registers or makes others derive, in one place. Bound by {@link BusMetrics}, except
+ * those named after a {@link BusObservations} observation, which a {@code MeterObservationHandler} in the bus's
+ * observation registry (Micrometer's {@code DefaultMeterObservationHandler}, which Spring Boot registers whenever it
+ * has a {@code MeterRegistry}) derives from the observations: their tags are the observation's low-cardinality key
+ * values plus {@code error} (the exception's simple name, or {@code none}), and each timer comes with a long-task timer
+ * {@code <name>.active} of the observations still running. The policies' own meters ({@code sluice.policy.*}) come
+ * from {@code dev.sluice.policy.PolicyMetrics}.
  */
 public enum BusMeters {
     /** Events published, routed or not; tag {@code type}. */
@@ -34,7 +39,11 @@ public enum BusMeters {
             "Durable entries read and handed back unacknowledged (close, dispose, fencing) for the next owner",
             "events",
             List.of("type", "subscriber"))),
-    /** Time from taking an event out of the inbox to its outcome; tags {@code type}, {@code subscriber}. */
+    /**
+     * Time from taking an event out of the inbox to its outcome; tags {@code type}, {@code subscriber}. Bound only on a
+     * bus without an observation registry: on an observed bus that time is measured once, by the {@link
+     * #PROCESS_OBSERVED} observation, never twice.
+     */
     HANDLER_DURATION(new MeterDoc(
             "sluice.handler.duration",
             "Time from taking an event out of the inbox to its outcome, retries, fallback and dead letter included",
@@ -60,7 +69,59 @@ public enum BusMeters {
             "sluice.redrive.outcomes",
             "Dead letters redriven, by result: delivered, recovered, failed, parked, skipped, store_failed",
             "letters",
-            List.of("subscriber", "outcome")));
+            List.of("subscriber", "outcome"))),
+    /** Derived from {@link BusObservations#PUBLISH}: from an event's creation to its receipt. */
+    PUBLISH_OBSERVED(new MeterDoc(
+            "sluice.publish",
+            "Publishes, from the event's creation to its receipt (derived from the sluice.publish observation)",
+            "seconds",
+            List.of(BusObservations.SYSTEM, BusObservations.DESTINATION, BusObservations.OPERATION_TYPE, "error"))),
+    /**
+     * Derived from {@link BusObservations#PROCESS}: an (event, subscriber) handling, from its start in the handler to
+     * its outcome, and each redrive. On an observed bus it replaces {@link #HANDLER_DURATION}.
+     */
+    PROCESS_OBSERVED(new MeterDoc(
+            "sluice.process",
+            "Handlings, from the handler's first call to the outcome (derived from the sluice.process observation)",
+            "seconds",
+            List.of(
+                    BusObservations.SYSTEM,
+                    BusObservations.DESTINATION,
+                    BusObservations.OPERATION_TYPE,
+                    BusObservations.CONSUMER_GROUP,
+                    BusObservations.OUTCOME,
+                    "error"))),
+    /** Derived from the {@value BusObservations#EVENT_RETRY} events of {@link BusObservations#PROCESS}. */
+    PROCESS_RETRIES(new MeterDoc(
+            "sluice.process.retry",
+            "Attempts of a handler after the first: retries and hedges (derived from sluice.process events)",
+            "attempts",
+            List.of(
+                    BusObservations.SYSTEM,
+                    BusObservations.DESTINATION,
+                    BusObservations.OPERATION_TYPE,
+                    BusObservations.CONSUMER_GROUP))),
+    /** Derived from the {@value BusObservations#EVENT_FALLBACK} events of {@link BusObservations#PROCESS}. */
+    PROCESS_FALLBACKS(new MeterDoc(
+            "sluice.process.fallback",
+            "Calls of a subscriber's fallback (derived from sluice.process events)",
+            "calls",
+            List.of(
+                    BusObservations.SYSTEM,
+                    BusObservations.DESTINATION,
+                    BusObservations.OPERATION_TYPE,
+                    BusObservations.CONSUMER_GROUP))),
+    /** Derived from {@link BusObservations#DEAD_LETTER}: handlings that gave their event up as a dead letter. */
+    DEAD_LETTER_OBSERVED(new MeterDoc(
+            "sluice.dead.letter",
+            "Handlings that gave their event up as a dead letter (derived from the sluice.dead.letter observation)",
+            "seconds",
+            List.of(
+                    BusObservations.SYSTEM,
+                    BusObservations.DESTINATION,
+                    BusObservations.OPERATION_TYPE,
+                    BusObservations.CONSUMER_GROUP,
+                    "error")));
 
     private final MeterDoc doc;
 

@@ -19,10 +19,12 @@ public enum BusObservations {
     PUBLISH("sluice.publish", "publish"),
     /**
      * One per (event, subscriber) handling, from the event's start in its handler until its outcome: retries, the
-     * fallback and the dead letter included; a redrive of a dead letter is a new one, with {@value #REDRIVE}. A child
-     * of the event's {@link #PUBLISH} observation (for a durable event or a redrive, of the trace in its headers); each attempt after the first is an observation event ({@value
-     * #EVENT_RETRY}), and so is the fallback ({@value #EVENT_FALLBACK}). The
-     * key value {@value #OUTCOME} holds the outcome; an error status when the event is dead-lettered.
+     * fallback and the dead letter included; a redrive of a dead letter is a new one, with {@value #REDRIVE}. By
+     * default a child of the event's {@link #PUBLISH} observation (for a durable event, of the trace in its headers);
+     * with {@link ProcessingTrace#LINK}, and always for a redrive, a trace of its own linked to the event's ({@value
+     * #LINKED_TRACEPARENT}). Each attempt after the first is an observation event ({@value #EVENT_RETRY}), and so is
+     * the fallback ({@value #EVENT_FALLBACK}). The key value {@value #OUTCOME} holds the outcome; an error status when
+     * the event is dead-lettered.
      */
     PROCESS("sluice.process", "process"),
     /**
@@ -30,7 +32,7 @@ public enum BusObservations {
      * as the letter is built. Its trace context (W3C {@code traceparent}, when the tracing bridge writes one) becomes
      * the letter's {@value #FAILED_TRACEPARENT} header, beside the {@code traceparent} the event was published with.
      */
-    DEAD_LETTER("sluice.dead-letter", "send");
+    DEAD_LETTER("sluice.dead.letter", "send");
 
     /** Key: the messaging system, always {@value #SYSTEM_SLUICE}. Low cardinality. */
     public static final String SYSTEM = "messaging.system";
@@ -54,10 +56,23 @@ public enum BusObservations {
     public static final String FAILED_TRACEPARENT = "failed_traceparent";
     /** The W3C trace context header a tracing bridge writes ({@code traceparent}). */
     public static final String TRACEPARENT = "traceparent";
-    /** Observation event of a {@link #PROCESS}: another attempt of the handler started (a retry, or a hedge). */
-    public static final String EVENT_RETRY = "sluice.retry";
-    /** Observation event of a {@link #PROCESS}: the subscriber's fallback was called. */
-    public static final String EVENT_FALLBACK = "sluice.fallback";
+    /**
+     * Key in the {@code Observation.Context} of a linked {@link #PROCESS} ({@link ProcessingTrace#LINK}, or a
+     * redrive): the W3C {@code traceparent} of the trace it is linked to, the event's (a {@code String}); absent when
+     * the event carries none. Not a key value: {@code dev.sluice.bus.tracing.LinkingReceiverTracingObservationHandler}
+     * reads it with {@code context.get(LINKED_TRACEPARENT)} and adds the span link.
+     */
+    public static final String LINKED_TRACEPARENT = "sluice.linked.traceparent";
+    /**
+     * Observation event of a {@link #PROCESS}: another attempt of the handler started (a retry, or a hedge). A span
+     * event {@code sluice.retry}; a meter handler counts it as {@code sluice.process.retry} ({@link BusMeters}).
+     */
+    public static final String EVENT_RETRY = "retry";
+    /**
+     * Observation event of a {@link #PROCESS}: the subscriber's fallback was called. A span event {@code
+     * sluice.fallback}; a meter handler counts it as {@code sluice.process.fallback} ({@link BusMeters}).
+     */
+    public static final String EVENT_FALLBACK = "fallback";
 
     private final String observationName;
     private final String operation;

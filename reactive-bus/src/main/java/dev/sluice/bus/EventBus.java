@@ -46,8 +46,14 @@ public final class EventBus {
         this.store = b.store;
         this.channels = new Channels(b.transport);
         this.lifecycle = new Lifecycle(b.instance);
-        this.publishing =
-                new Publishing(channels, lifecycle, b.clock, EventBus::keyOf, b.contextRegistry, b.observations);
+        this.publishing = new Publishing(
+                channels,
+                lifecycle,
+                b.clock,
+                EventBus::keyOf,
+                b.contextRegistry,
+                b.observations,
+                b.processingTrace == ProcessingTrace.LINK);
         this.subscriptions = new Subscriptions(
                 channels, lifecycle, publishing, b.store, b.clock, b.scheduler, b.instance, b.delivery, b.transport);
     }
@@ -139,7 +145,8 @@ public final class EventBus {
      * Publish every payload of {@code payloads} in order, requesting the next only when the previous publish is done,
      * so upstream is asked no faster than the inboxes take events. For a durable type the events go to the
      * transport's {@code appendAll} instead: pipelined per partition (several appends in flight), a partition stopping
-     * at its first error, upstream asked no faster than the appends complete.
+     * at its first error, upstream asked no faster than the appends complete. Either way each event is stamped and
+     * observed ({@code sluice.publish}) as a single publish is.
      *
      * @return a {@code Flux} of one receipt per payload, in order; errors as {@link #publish(EventType, Object)},
      *     which stop it
@@ -270,6 +277,7 @@ public final class EventBus {
         private @Nullable EventTransport transport;
         private ContextRegistry contextRegistry = ContextRegistry.getInstance();
         private ObservationRegistry observations = ObservationRegistry.NOOP;
+        private ProcessingTrace processingTrace = ProcessingTrace.CHILD;
 
         private Builder() {}
 
@@ -291,7 +299,7 @@ public final class EventBus {
         /**
          * Observe every publish and every (event, subscriber) handling in {@code registry} (default {@code
          * ObservationRegistry.NOOP}: nothing observed, nothing allocated for it), as {@link BusObservations} lists:
-         * a handling is a child of its publish, a publish of the publisher's current observation, and a publish's
+         * a handling is a child of its publish (or linked to it: {@link #processingTrace}), a publish of the publisher's current observation, and a publish's
          * trace context (with a tracing bridge: W3C {@code traceparent}, {@code tracestate}) is written into its
          * event's headers, so it crosses the transport with a durable event. System events are not observed. The
          * handling's observation is current while the handler and the fallback are called, and in their Reactor
@@ -300,6 +308,18 @@ public final class EventBus {
          */
         public Builder observationRegistry(ObservationRegistry registry) {
             this.observations = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Make each handling's {@link BusObservations#PROCESS} observation a child of its event's publish or a trace of
+         * its own linked to it, as {@code mode} says (default {@link ProcessingTrace#CHILD}: one tree per request).
+         * A redrive of a dead letter is always {@link ProcessingTrace#LINK}ed to the letter's trace: it happens long
+         * after, often under another request. Has no effect without an {@linkplain #observationRegistry observation
+         * registry}.
+         */
+        public Builder processingTrace(ProcessingTrace mode) {
+            this.processingTrace = Objects.requireNonNull(mode, "mode");
             return this;
         }
 

@@ -9,13 +9,16 @@ import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.transport.SenderContext;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
 import reactor.util.context.Context;
 
 /**
@@ -115,9 +118,50 @@ class DurableObservationTest {
         assertThat(letter).isNotNull();
         assertThat(letter.headers())
                 .containsEntry("traceparent", "sluice.publish-1")
-                .containsEntry("failed_traceparent", "sluice.dead-letter-2");
+                .containsEntry("failed_traceparent", "sluice.dead.letter-2");
         until("observed", () -> named("sluice.process").size() == 1);
         assertThat(named("sluice.process").get(0).getError()).isInstanceOf(IllegalStateException.class);
+    }
+
+    // regression: publishAll of a durable type appended its events unobserved, without a traceparent
+    @Test
+    void publishAllObservesEachEventItAppendsAndWritesItsTraceIntoItsHeaders() {
+        bus.register(Tick.DURABLE);
+
+        List<PublishReceipt> receipts = bus.publishAll(Tick.DURABLE, Flux.just(new Tick("a", 1), new Tick("b", 1)))
+                .contextWrite(Context.of(Event.CORRELATION_ID, "c-1"))
+                .collectList()
+                .block(Until.GUARD);
+
+        assertThat(receipts).hasSize(2);
+        List<Observation.Context> publishes = named("sluice.publish");
+        assertThat(publishes)
+                .extracting(c ->
+                        c.getHighCardinalityKeyValue("messaging.message.id").getValue())
+                .containsExactlyInAnyOrderElementsOf(
+                        receipts.stream().map(PublishReceipt::eventId).toList());
+        assertThat(publishes).allSatisfy(c -> assertThat(c.getLowCardinalityKeyValues())
+                .contains(
+                        KeyValue.of("messaging.destination.name", "clock.ticked"),
+                        KeyValue.of("messaging.operation.type", "publish")));
+        assertThat(transport.entries(Tick.DURABLE))
+                .extracting(entry -> entry.event().headers())
+                .containsExactlyInAnyOrder(
+                        Map.of("traceparent", "sluice.publish-1", Event.CORRELATION_ID, "c-1"),
+                        Map.of("traceparent", "sluice.publish-2", Event.CORRELATION_ID, "c-1"));
+    }
+
+    @Test
+    void aFailedPublishAllStopsTheObservationsOfItsUnacknowledgedEventsWithTheError() {
+        bus.register(Tick.DURABLE);
+        transport.failAppends(new IllegalStateException("down"));
+
+        StepVerifier.create(bus.publishAll(Tick.DURABLE, Flux.just(new Tick("a", 1))))
+                .expectError(PublishFailedException.class)
+                .verify(Until.GUARD);
+
+        assertThat(named("sluice.publish")).singleElement().satisfies(c -> assertThat(c.getError())
+                .isInstanceOf(PublishFailedException.class));
     }
 
     private List<Observation.Context> named(String name) {

@@ -179,7 +179,7 @@ class ObservationTest {
         Observation.Context email = process("email");
         assertThat(email.getError()).isNull();
         assertThat(email.getLowCardinalityKeyValue("sluice.outcome").getValue()).isEqualTo("recovered");
-        assertThat(events).containsExactly("email:sluice.fallback");
+        assertThat(events).containsExactly("email:fallback");
     }
 
     @Test
@@ -207,7 +207,7 @@ class ObservationTest {
         Observation.Context billing = only("sluice.process");
         assertThat(billing.getLowCardinalityKeyValue("sluice.outcome").getValue())
                 .isEqualTo("delivered");
-        assertThat(events).containsExactly("billing:sluice.retry");
+        assertThat(events).containsExactly("billing:retry");
         assertThat(currentPerAttempt).hasSize(2).allSatisfy(current -> assertThat(current)
                 .isNotNull()
                 .extracting(Observation::getContextView)
@@ -226,10 +226,10 @@ class ObservationTest {
         StepVerifier.create(bus.deadLetters().list(DeadLetterQuery.of("billing")))
                 .assertNext(letter -> assertThat(letter.headers())
                         .containsEntry("traceparent", published)
-                        .containsEntry("failed_traceparent", "sluice.dead-letter-2")
+                        .containsEntry("failed_traceparent", "sluice.dead.letter-2")
                         .hasSize(2))
                 .verifyComplete();
-        Observation.Context marker = only("sluice.dead-letter");
+        Observation.Context marker = only("sluice.dead.letter");
         assertThat(marker.getParentObservation()).isNotNull();
         assertThat(marker.getParentObservation().getContextView()).isSameAs(process("billing"));
     }
@@ -248,7 +248,7 @@ class ObservationTest {
         StepVerifier.create(bus.deadLetters().list(DeadLetterQuery.of("billing")))
                 .assertNext(letter -> assertThat(letter.headers())
                         .containsEntry("traceparent", "sluice.publish-1")
-                        .containsEntry("failed_traceparent", "sluice.dead-letter-3") // the redrive's, not added
+                        .containsEntry("failed_traceparent", "sluice.dead.letter-3") // the redrive's, not added
                         .hasSize(2))
                 .verifyComplete();
         List<Observation.Context> handlings = named("sluice.process");

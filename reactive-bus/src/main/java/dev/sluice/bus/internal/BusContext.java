@@ -23,6 +23,7 @@ import reactor.util.retry.Retry;
  * @param system publishes the bus's own system events (never waits)
  * @param delivery where subscribers read their inboxes and call their handlers (one worker per subscriber)
  * @param observations where handlings are observed ({@code ObservationRegistry.NOOP}: not at all)
+ * @param linkProcessing whether a handling's observation is linked to its event's trace (else its child)
  */
 record BusContext(
         DeadLetterStore store,
@@ -31,7 +32,8 @@ record BusContext(
         String instance,
         SystemPublisher system,
         Scheduler delivery,
-        ObservationRegistry observations) {
+        ObservationRegistry observations,
+        boolean linkProcessing) {
 
     /** Publishes a system event on the bus, best effort: never waits, never fails the caller. */
     interface SystemPublisher {

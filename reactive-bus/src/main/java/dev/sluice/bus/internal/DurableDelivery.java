@@ -122,12 +122,13 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
                     letterId(event.type().name())));
         } else {
             if (!worker.bus.observations().isNoop()) {
-                // no parent here: a tracing bridge continues the trace the event's headers carry (ReceiverContext)
+                // no parent here: a tracing bridge continues (or links to) the trace in the event's headers
                 observation = EventObservations.process(
                         worker.bus.observations(),
                         event,
                         worker.settings.name(),
-                        worker.bus.clock().millis() - event.publishedAt().toEpochMilli());
+                        worker.bus.clock().millis() - event.publishedAt().toEpochMilli(),
+                        worker.bus.linkProcessing());
             }
             work = worker.settings.policy().apply(this, this);
         }
@@ -170,7 +171,7 @@ final class DurableDelivery<T> extends Mono<Void> implements Function<Failure, M
         lastError = failure.error();
         Observation current = observation;
         if (current != null && fallback != null) {
-            current.event(Observation.Event.of(BusObservations.EVENT_FALLBACK));
+            current.event(EventObservations.FALLBACK);
         }
         if (fallback == null) {
             return letter(

@@ -27,6 +27,16 @@ final class EventObservations {
     };
     private static final Propagator.Getter<Event<?>> HEADERS_GETTER =
             (event, key) -> event.headers().get(key);
+    // a linked processing starts a trace of its own: a propagating handler must not find the event's trace context
+    private static final Propagator.Getter<Event<?>> HEADERS_BUT_TRACE_GETTER =
+            (event, key) -> isTraceContext(key) ? null : event.headers().get(key);
+
+    /** The observation event of another attempt: its name makes a meter handler's counter {@code sluice.process.retry}. */
+    static final Observation.Event RETRY =
+            Observation.Event.of(BusObservations.EVENT_RETRY, "sluice." + BusObservations.EVENT_RETRY);
+    /** The observation event of the fallback's call: a meter handler counts it as {@code sluice.process.fallback}. */
+    static final Observation.Event FALLBACK =
+            Observation.Event.of(BusObservations.EVENT_FALLBACK, "sluice." + BusObservations.EVENT_FALLBACK);
 
     private EventObservations() {}
 
@@ -86,16 +96,25 @@ final class EventObservations {
 
     /**
      * Return a started {@link BusObservations#PROCESS} observation of {@code event} by {@code subscriber}, which waited
-     * {@code waitedMillis} since its publish: a child of the event's publish observation if it was published in this
-     * process by an observed bus ({@link PublishedContext}), else of the current observation.
+     * {@code waitedMillis} since its publish. Unless {@code link}, a child of the event's publish observation if it was
+     * published in this process by an observed bus ({@link PublishedContext}), else of the current observation, and a
+     * propagating handler continues the trace in the event's headers. If {@code link}, the event's trace context
+     * headers are hidden from it, and the event's {@code traceparent} is in the context under {@link
+     * BusObservations#LINKED_TRACEPARENT} ({@link dev.sluice.bus.ProcessingTrace#LINK}).
      */
-    static Observation process(ObservationRegistry registry, Event<?> event, String subscriber, long waitedMillis) {
-        ReceiverContext<Event<?>> receiver = new ReceiverContext<>(HEADERS_GETTER);
+    static Observation process(
+            ObservationRegistry registry, Event<?> event, String subscriber, long waitedMillis, boolean link) {
+        ReceiverContext<Event<?>> receiver = new ReceiverContext<>(link ? HEADERS_BUT_TRACE_GETTER : HEADERS_GETTER);
         receiver.setCarrier(event);
         String type = event.type().name();
         Observation observation =
                 Observation.createNotStarted(BusObservations.PROCESS.observationName(), () -> receiver, registry);
-        if (event.context() instanceof PublishedContext published) {
+        if (link) {
+            String linked = event.headers().get(BusObservations.TRACEPARENT);
+            if (linked != null) {
+                receiver.put(BusObservations.LINKED_TRACEPARENT, linked);
+            }
+        } else if (event.context() instanceof PublishedContext published) {
             observation.parentObservation(published.publish());
         }
         return observation
@@ -107,5 +126,13 @@ final class EventObservations {
                 .highCardinalityKeyValue(BusObservations.MESSAGE_ID, event.id())
                 .highCardinalityKeyValue(BusObservations.INBOX_WAIT, Long.toString(Math.max(0, waitedMillis)))
                 .start();
+    }
+
+    /** Return whether header {@code key} holds a trace context: W3C {@code traceparent} / {@code tracestate}, B3. */
+    private static boolean isTraceContext(String key) {
+        return key.equalsIgnoreCase(BusObservations.TRACEPARENT)
+                || key.equalsIgnoreCase("tracestate")
+                || key.equalsIgnoreCase("b3")
+                || key.regionMatches(true, 0, "x-b3-", 0, 5);
     }
 }

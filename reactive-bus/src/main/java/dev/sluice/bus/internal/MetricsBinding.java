@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
 
 /**
  * The meters of {@link BusMeters} for one registry, read from the bus's own counters (function counters and gauges),
- * so binding costs nothing per event except the handler timer. Binds one type or one subscriber at a time.
+ * so binding costs nothing per event except the handler timer, which a bus with an observation registry does without
+ * (its {@code sluice.process} observation measures that time). Binds one type or one subscriber at a time.
  */
 final class MetricsBinding {
 
@@ -20,9 +21,12 @@ final class MetricsBinding {
             Arrays.stream(BusMeters.values()).map(meter -> meter.doc().name()).collect(Collectors.toUnmodifiableSet());
 
     private final MeterRegistry meters;
+    private final boolean timeHandling;
 
-    MetricsBinding(MeterRegistry meters) {
+    /** Bind to {@code meters}; time handlings ({@code sluice.handler.duration}) only if {@code timeHandling}. */
+    MetricsBinding(MeterRegistry meters, boolean timeHandling) {
         this.meters = meters;
+        this.timeHandling = timeHandling;
     }
 
     /** Bind the meters of {@code channel}'s type. */
@@ -91,12 +95,14 @@ final class MetricsBinding {
                 .tag("type", type)
                 .tag("subscriber", subscriber)
                 .register(meters);
-        worker.timeHandlingWith(BusMeters.HANDLER_DURATION
-                .doc()
-                .timer()
-                .tag("type", type)
-                .tag("subscriber", subscriber)
-                .register(meters));
+        if (timeHandling) {
+            worker.timeHandlingWith(BusMeters.HANDLER_DURATION
+                    .doc()
+                    .timer()
+                    .tag("type", type)
+                    .tag("subscriber", subscriber)
+                    .register(meters));
+        }
         BusMeters.INBOX_SIZE
                 .doc()
                 .gauge(worker, BusWorker::queued)

@@ -31,14 +31,15 @@ final class ObservedDelivery<T> extends Delivery<T> {
     @Override
     void handlingStarted() {
         long waited = worker.bus.clock().millis() - event.publishedAt().toEpochMilli();
-        observation = EventObservations.process(worker.bus.observations(), event, worker.settings.name(), waited);
+        observation = EventObservations.process(
+                worker.bus.observations(), event, worker.settings.name(), waited, worker.bus.linkProcessing());
     }
 
     @Override
     public void subscribe(CoreSubscriber<? super Void> attempt) {
         Observation current = observation;
         if (attempts.getAndIncrement() > 0 && current != null) {
-            current.event(Observation.Event.of(BusObservations.EVENT_RETRY));
+            current.event(EventObservations.RETRY);
         }
         super.subscribe(attempt);
     }
@@ -48,7 +49,7 @@ final class ObservedDelivery<T> extends Delivery<T> {
         lastError = failure.error();
         Observation current = observation;
         if (current != null && recovering) {
-            current.event(Observation.Event.of(BusObservations.EVENT_FALLBACK));
+            current.event(EventObservations.FALLBACK);
         }
     }
 

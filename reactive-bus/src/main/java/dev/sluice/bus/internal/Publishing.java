@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -45,11 +46,13 @@ public final class Publishing {
     private final KeyOf keys;
     private final ContextCapture contexts;
     private final ObservationRegistry observations;
+    private final boolean linkProcessing;
 
     /**
      * Create the publishing of a bus whose types are {@code channels}, timestamping with {@code clock}, keying events
      * published without a key with {@code keys}, capturing the publisher's context through the accessors of {@code
-     * contexts}, observing publishes (and, through {@link #observations()}, handlings) in {@code observations}.
+     * contexts}, observing publishes (and, through {@link #observations()}, handlings) in {@code observations}, a
+     * handling linked to its publish's trace if {@code linkProcessing}, else its child.
      */
     public Publishing(
             Channels channels,
@@ -57,18 +60,25 @@ public final class Publishing {
             Clock clock,
             KeyOf keys,
             ContextRegistry contexts,
-            ObservationRegistry observations) {
+            ObservationRegistry observations,
+            boolean linkProcessing) {
         this.channels = channels;
         this.lifecycle = lifecycle;
         this.clock = clock;
         this.keys = keys;
         this.contexts = new ContextCapture(contexts);
         this.observations = observations;
+        this.linkProcessing = linkProcessing;
     }
 
     /** Return where publishes and handlings are observed ({@code ObservationRegistry.NOOP}: nowhere). */
     ObservationRegistry observations() {
         return observations;
+    }
+
+    /** Return whether a handling's observation is linked to its publish's trace rather than its child. */
+    boolean linkProcessing() {
+        return linkProcessing;
     }
 
     /**
@@ -139,7 +149,8 @@ public final class Publishing {
     /**
      * Publish every payload of {@code payloads} as a new event of the durable {@code type} (its registered channel is
      * durable), appended in order through the transport's {@code appendAll}: pipelined per partition, each payload
-     * validated and stamped as {@link #publish(EventType, String, Object)} does. Lazy; see {@code
+     * validated, stamped and observed as {@link #publish(EventType, String, Object)} does (one {@code sluice.publish}
+     * per event, stopped at its receipt, with the error if the batch fails first). Lazy; see {@code
      * EventBus.publishAll}.
      */
     public <T> Flux<PublishReceipt> publishAll(EventType<T> type, Publisher<? extends T> payloads) {
@@ -152,6 +163,8 @@ public final class Publishing {
             @SuppressWarnings("unchecked")
             Channel<T> channel = (Channel<T>) found;
             Map<String, String> headers = headersFrom(context);
+            // per subscription: the publish observation of every event sent and not yet acknowledged, by id
+            Map<String, Observation> open = observations.isNoop() ? Map.of() : new ConcurrentHashMap<>();
             Flux<Event<T>> events = Flux.<T>from(payloads).handle((payload, sink) -> {
                 RuntimeException problem = problem(channel, type, payload);
                 if (problem != null) {
@@ -159,16 +172,40 @@ public final class Publishing {
                     return;
                 }
                 long now = clock.millis();
+                String id = EventIds.next(now);
+                Map<String, String> eventHeaders = headers;
+                if (!observations.isNoop()) {
+                    eventHeaders = new HashMap<>(headers);
+                    open.put(id, EventObservations.publish(observations, type.name(), id, eventHeaders, context));
+                }
                 sink.next(new Event<>(
-                        EventIds.next(now),
+                        id,
                         channel.type(),
                         keys.keyOf(type, payload),
                         payload,
-                        headers,
+                        eventHeaders,
                         Instant.ofEpochMilli(now)));
             });
-            return DurablePublishing.appendAll(channel, route, events);
+            Flux<PublishReceipt> receipts = DurablePublishing.appendAll(channel, route, events);
+            if (observations.isNoop()) {
+                return receipts;
+            }
+            return receipts.doOnNext(receipt -> stop(open, receipt.eventId(), null))
+                    .doOnError(error -> open.keySet().forEach(id -> stop(open, id, error)))
+                    .doFinally(signal -> open.keySet().forEach(id -> stop(open, id, null)));
         });
+    }
+
+    /** Stop the open publish observation of event {@code id}, if still open, with {@code error} (null: none). */
+    private static void stop(Map<String, Observation> open, String id, @Nullable Throwable error) {
+        Observation observation = open.remove(id); // remove first: a receipt and a cancel may race to stop it
+        if (observation == null) {
+            return;
+        }
+        if (error != null) {
+            observation.error(error);
+        }
+        observation.stop();
     }
 
     /**

@@ -156,10 +156,10 @@ final class Redriver<T> {
         }
         return Mono.defer(() -> {
             AtomicBoolean recovered = new AtomicBoolean();
-            // a redrive is a new handling: observed as one, continuing the trace the letter's headers carry
+            // a redrive is a new handling, long after the event's: a trace of its own, linked to the letter's
             Observation observation = bus.observations().isNoop()
                     ? null
-                    : EventObservations.process(bus.observations(), event, settings.name(), 0)
+                    : EventObservations.process(bus.observations(), event, settings.name(), 0, true)
                             .highCardinalityKeyValue(
                                     BusObservations.REDRIVE, Integer.toString(letter.redriveCount() + 1));
             return settings.policy()
@@ -217,7 +217,7 @@ final class Redriver<T> {
             return Mono.error(new Failed(reason, failure.error(), null, failure.attempts()));
         }
         if (observation != null) {
-            observation.event(Observation.Event.of(BusObservations.EVENT_FALLBACK));
+            observation.event(EventObservations.FALLBACK);
         }
         return HandlerCall.recovery(fallback, event, failure, settings.name(), observation)
                 .then(Mono.fromRunnable(() -> recovered.set(true)))

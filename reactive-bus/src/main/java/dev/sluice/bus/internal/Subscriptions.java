@@ -63,7 +63,14 @@ public final class Subscriptions {
         this.channels = channels;
         this.lifecycle = lifecycle;
         this.context = new BusContext(
-                store, clock, timers, instance, publishing::publishSystem, delivery, publishing.observations());
+                store,
+                clock,
+                timers,
+                instance,
+                publishing::publishSystem,
+                delivery,
+                publishing.observations(),
+                publishing.linkProcessing());
     }
 
     /**
@@ -203,7 +210,9 @@ public final class Subscriptions {
      * those added from now on.
      */
     public void bindMetrics(MeterRegistry meters) {
-        MetricsBinding binding = new MetricsBinding(meters);
+        // an observed bus times handlings once, in its sluice.process observation (BusMeters.HANDLER_DURATION)
+        MetricsBinding binding =
+                new MetricsBinding(meters, context.observations().isNoop());
         // first, so a type or subscriber added meanwhile is bound at least once
         channels.bind(binding);
         bindings.add(binding);
