@@ -65,6 +65,22 @@ final class DemoOptions {
     Path join;
 
     @Option(
+            names = "--downstream-url",
+            defaultValue = "${env:SLUICE_DOWNSTREAM_URL}",
+            description =
+                    "The inventory/mail service to call (env SLUICE_DOWNSTREAM_URL), serving GET /stock/{sku} and "
+                            + "POST /email; none: the demo starts its own, which /chaos controls.")
+    @Nullable
+    String downstreamUrl;
+
+    @Option(
+            names = "--key-prefix",
+            defaultValue = "${env:SLUICE_KEY_PREFIX:-sluice}",
+            description = "Prefix of the Redis keys of the streams and dead letters (env SLUICE_KEY_PREFIX, default "
+                    + "${DEFAULT-VALUE}); the scenarios use their own.")
+    String keyPrefix = DemoSettings.DEFAULT_KEY_PREFIX;
+
+    @Option(
             names = "--blockhound",
             description = "Install BlockHound (with Sluice's integration): a blocking call on a Reactor or Netty "
                     + "thread is logged loudly and fails it.")
@@ -83,6 +99,8 @@ final class DemoOptions {
                 .dataDir(dir)
                 .durable(!inProcess)
                 .joinDir(join)
+                .downstreamUrl(downstreamUrl)
+                .storeKeyPrefix(keyPrefix)
                 .build();
     }
 }

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running demo: Redis (embedded unless a URL is given or another demo's is joined), the dead-letter store, the
- * durable transport of {@code order.placed} (unless in-process), the chaos-controlled downstream, the bus and its
+ * durable transport of {@code order.placed} (unless in-process), the chaos-controlled downstream (unless another is
+ * given), the bus and its
  * subscribers, the meter registry, and the HTTP API. Started and closed on a plain thread (main, a test), never on a
  * Reactor or Netty thread.
  */
@@ -49,7 +50,9 @@ final class DemoRuntime implements AutoCloseable {
     private final @Nullable EmbeddedRedis embedded;
     private final RedisClient redisClient;
     private final DeadLetterStore rawStore;
-    private final Downstream downstream;
+    /** The demo's own downstream, or null when {@code --downstream-url} names another one. */
+    private final @Nullable Downstream downstream;
+
     final DownstreamClient downstreamClient;
     private final DemoServer server;
 
@@ -74,18 +77,24 @@ final class DemoRuntime implements AutoCloseable {
             log.info("Using the Redis at {} (SLUICE_REDIS_URL)", redacted(url));
         }
         this.redisUrl = url;
+        String downstreamUrl = settings.downstreamUrl();
         try {
             this.redisClient = RedisClient.create(url);
             this.redis = redisClient.connect();
             this.rawStore = DemoStores.create(url, settings.storeKeyPrefix(), dataDir);
             log.info("Dead letters go to the Redis streams {}:dlq:{<subscriber>}", settings.storeKeyPrefix());
             this.store = listener == OutcomeListener.NONE ? rawStore : new ObservedDeadLetterStore(rawStore, listener);
-            this.downstream = Downstream.start(chaos, settings.emailFailureRate());
-            this.downstreamClient = new DownstreamClient(downstream.baseUrl());
+            if (downstreamUrl == null) {
+                this.downstream = Downstream.start(chaos, settings.emailFailureRate());
+                downstreamUrl = downstream.baseUrl();
+            } else {
+                this.downstream = null;
+            }
             this.alerts = new Alerts(settings.webhookUrl(), settings.quietAlerts());
             this.orders = settings.durable() ? Order.PLACED_DURABLE : Order.PLACED;
             this.transport = settings.durable() ? DemoTransport.create(url, settings.storeKeyPrefix()) : null;
             this.instance = transport == null ? "sluice-demo" : transport.instanceId();
+            this.downstreamClient = new DownstreamClient(downstreamUrl, instance);
             EventBus.Builder builder = EventBus.builder().deadLetterStore(store).instance(instance);
             if (transport != null) {
                 builder.transport(transport);
@@ -117,8 +126,9 @@ final class DemoRuntime implements AutoCloseable {
             throw e;
         }
         log.info(
-                "Downstream inventory/mail service on {}; alerts go to {}",
-                downstream.baseUrl(),
+                "Downstream inventory/mail service on {}{}; alerts go to {}",
+                downstreamUrl,
+                downstream == null ? " (--downstream-url: /chaos does not reach it)" : "",
                 settings.webhookUrl() == null ? "the log" : "SLUICE_WEBHOOK_URL");
     }
 
@@ -155,7 +165,9 @@ final class DemoRuntime implements AutoCloseable {
             }
             recentFailures.close();
             downstreamClient.close();
-            downstream.close();
+            if (downstream != null) {
+                downstream.close();
+            }
             if (rawStore instanceof AutoCloseable closeable) {
                 try {
                     closeable.close();

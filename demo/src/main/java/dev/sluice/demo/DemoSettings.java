@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  *     on the same Redis, instead of in this process's inboxes; {@link #serve} leaves it off (the command line turns it
  *     on unless {@code --in-process})
  * @param joinDir the data directory of a running demo whose embedded Redis this one uses ({@code --join}), or null
+ * @param downstreamUrl the inventory/mail service the subscribers call instead of the demo's own chaos-controlled one
+ *     ({@code --downstream-url}; the multi-process scenario's recording downstream), or null for the demo's own
  */
 record DemoSettings(
         String host,
@@ -44,7 +46,8 @@ record DemoSettings(
         Path dataDir,
         String storeKeyPrefix,
         boolean durable,
-        @Nullable Path joinDir) {
+        @Nullable Path joinDir,
+        @Nullable String downstreamUrl) {
 
     /** Default directory for local files, relative to the working directory. */
     static final Path DEFAULT_DATA_DIR = Path.of("target", "sluice-demo");
@@ -74,6 +77,7 @@ record DemoSettings(
                 DEFAULT_DATA_DIR,
                 DEFAULT_KEY_PREFIX,
                 false,
+                null,
                 null);
     }
 
@@ -106,6 +110,7 @@ record DemoSettings(
         private String storeKeyPrefix;
         private boolean durable;
         private @Nullable Path joinDir;
+        private @Nullable String downstreamUrl;
 
         private Builder(DemoSettings from) {
             this.host = from.host;
@@ -124,6 +129,7 @@ record DemoSettings(
             this.storeKeyPrefix = from.storeKeyPrefix;
             this.durable = from.durable;
             this.joinDir = from.joinDir;
+            this.downstreamUrl = from.downstreamUrl;
         }
 
         /** Set every subscriber's scheduled redrive: its delays, how often it looks, and most letters per look. */
@@ -170,6 +176,12 @@ record DemoSettings(
             return this;
         }
 
+        /** Call the downstream at {@code url} instead of starting the demo's own (null: start it). */
+        Builder downstreamUrl(@Nullable String url) {
+            this.downstreamUrl = blankToNull(url);
+            return this;
+        }
+
         /** Return the settings. */
         DemoSettings build() {
             return new DemoSettings(
@@ -188,7 +200,8 @@ record DemoSettings(
                     dataDir,
                     storeKeyPrefix,
                     durable,
-                    joinDir);
+                    joinDir,
+                    downstreamUrl);
         }
     }
 

@@ -23,6 +23,6 @@ final class Email {
                 .put("orderId", order.orderId())
                 .put("subject", "Your order " + order.orderId())
                 .toString();
-        return downstream.post("/email", json).then();
+        return downstream.post("/email", json, event.id()).then();
     }
 }

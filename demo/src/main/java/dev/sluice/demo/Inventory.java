@@ -26,7 +26,7 @@ final class Inventory {
     Mono<Void> reserve(Event<Order> event) {
         String sku = String.valueOf(event.payload().sku());
         return downstream
-                .get("/stock/" + URLEncoder.encode(sku, StandardCharsets.UTF_8))
+                .get("/stock/" + URLEncoder.encode(sku, StandardCharsets.UTF_8), event.id())
                 .map(body -> {
                     try {
                         return Json.MAPPER.readTree(body).path("available").asInt();

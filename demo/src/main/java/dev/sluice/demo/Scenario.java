@@ -120,7 +120,7 @@ final class Scenario {
         Flux.range(0, 400)
                 .flatMap(
                         i -> runtime.downstreamClient
-                                .get("/stock/SKU-" + (i % SKUS))
+                                .get("/stock/SKU-" + (i % SKUS), "warm-up-" + i)
                                 .onErrorResume(e -> Mono.empty()),
                         8)
                 .then()
