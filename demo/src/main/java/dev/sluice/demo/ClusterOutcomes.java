@@ -40,6 +40,7 @@ final class ClusterOutcomes {
     private final Map<String, Map<String, DeadLetter>> letters;
     private final Set<String> warmUp;
     private final Predicate<String> acknowledged;
+    private final Map<String, Instant> killedAt;
 
     /**
      * @param published the accepted orders
@@ -47,13 +48,15 @@ final class ClusterOutcomes {
      * @param letters the dead letters seen, per subscriber by event id
      * @param warmUp the event ids of the warm-up orders, left out of every count
      * @param acknowledged whether an event's stream entry was acknowledged by every group
+     * @param killedAt when each instance killed with {@code kill -9} was killed, by instance id
      */
     ClusterOutcomes(
             Collection<ClusterClient.Published> published,
             List<RecordingDownstream.Call> calls,
             Map<String, Map<String, DeadLetter>> letters,
             Set<String> warmUp,
-            Predicate<String> acknowledged) {
+            Predicate<String> acknowledged,
+            Map<String, Instant> killedAt) {
         published.forEach(p -> this.published.put(p.eventId(), p));
         for (RecordingDownstream.Call call : calls) {
             callsByEndpoint
@@ -63,6 +66,7 @@ final class ClusterOutcomes {
         this.letters = letters;
         this.warmUp = Set.copyOf(warmUp);
         this.acknowledged = acknowledged;
+        this.killedAt = Map.copyOf(killedAt);
     }
 
     /** Return the first outcome of {@code eventId} for {@code subscriber} ({@code firstSuccess} its 2xx), or null. */
@@ -161,19 +165,34 @@ final class ClusterOutcomes {
      * sequence number is below that of a later-numbered event of its key that began before it. Repeats are not counted
      * (at-least-once), overtaking is (docs/durable-events.md, "Partitions and ordering"). Start times, not arrival at
      * the downstream: a call its client gave up on may reach the server after its successor, which the promise allows.
+     * A dead-lettered event leaves the sequence (its redrive runs outside key order), so events with an {@code
+     * inventory} letter are left out. Not a violation either, but {@link #repeatsAfterTakeover()}: the later event's
+     * first call was made by an instance killed before the earlier event's first visible call began; the killed one
+     * had handled the earlier event first, leaving no call (recovered by the fallback, or a call that never left it),
+     * and the survivor handled it again.
      *
      * @return the violations, each described, earliest first
      */
     List<String> orderViolations() {
+        return orderCheck(false);
+    }
+
+    /** Return the inversions explained by a takeover, each described (see {@link #orderViolations()}). */
+    List<String> repeatsAfterTakeover() {
+        return orderCheck(true);
+    }
+
+    private List<String> orderCheck(boolean takeovers) {
+        Map<String, DeadLetter> lettered = letters.getOrDefault(Subscribers.INVENTORY, Map.of());
         Map<String, RecordingDownstream.Call> first = new HashMap<>();
         for (RecordingDownstream.Call call : calls(Subscribers.INVENTORY)) {
             String id = call.eventId();
-            if (id != null && call.sentAt() != null && published.containsKey(id)) {
+            if (id != null && call.sentAt() != null && published.containsKey(id) && !lettered.containsKey(id)) {
                 first.merge(id, call, (a, b) -> sentAt(a).isAfter(sentAt(b)) ? b : a);
             }
         }
         Map<String, RecordingDownstream.Call> highest = new HashMap<>();
-        List<String> violations = new ArrayList<>();
+        List<String> found = new ArrayList<>();
         first.values().stream()
                 .sorted(Comparator.comparing(ClusterOutcomes::sentAt))
                 .forEach(call -> {
@@ -181,15 +200,19 @@ final class ClusterOutcomes {
                     RecordingDownstream.Call before = highest.get(order.key());
                     ClusterClient.Published earlier =
                             before == null ? null : Objects.requireNonNull(published.get(before.eventId()));
-                    if (before != null && earlier != null && order.seq() < earlier.seq()) {
-                        violations.add("key " + order.key() + ": #" + order.seq() + " began at " + sentAt(call) + " on "
-                                + call.instance() + ", after #" + earlier.seq() + " at " + sentAt(before) + " on "
-                                + before.instance());
-                    } else {
+                    if (before == null || earlier == null || order.seq() > earlier.seq()) {
                         highest.put(order.key(), call);
+                        return;
+                    }
+                    Instant killed = before.instance() == null ? null : killedAt.get(before.instance());
+                    boolean takeover = killed != null && sentAt(call).isAfter(killed);
+                    if (takeover == takeovers) {
+                        found.add("key " + order.key() + ": #" + order.seq() + " began at " + sentAt(call) + " on "
+                                + call.instance() + ", after #" + earlier.seq() + " at " + sentAt(before) + " on "
+                                + before.instance() + (takeover ? " (killed at " + killed + ")" : ""));
                     }
                 });
-        return violations;
+        return found;
     }
 
     private static Instant sentAt(RecordingDownstream.Call call) {

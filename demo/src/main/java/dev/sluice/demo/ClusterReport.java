@@ -23,6 +23,8 @@ import java.util.Map;
  * @param handledPerInstance per instance ({@code i1 <instance id>}), per judged subscriber, {@code 2xx} answers
  * @param recoveredByFallback {@code inventory} orders acknowledged with neither a {@code 2xx} nor a letter: recovered
  *     by its fallback (the last known stock) after its calls timed out or its breaker refused them
+ * @param repeatsAfterTakeover {@code inventory} events whose first visible call came after a later one of their key,
+ *     made by an instance killed before: it had handled them first without a call, the survivor handled them again
  * @param duplicates per judged subscriber, {@code 2xx} answers beyond an event's first
  * @param deadLetteredByReason per subscriber, per reason, letters of accepted orders
  * @param orderViolations per-key order violations of {@code inventory}, each described
@@ -42,6 +44,7 @@ record ClusterReport(
         List<String> story,
         Map<String, Map<String, Long>> handledPerInstance,
         long recoveredByFallback,
+        long repeatsAfterTakeover,
         Map<String, Long> duplicates,
         Map<String, Map<String, Long>> deadLetteredByReason,
         List<String> orderViolations,
@@ -144,7 +147,11 @@ record ClusterReport(
                                 .toList()))
                 .append('\n');
         out.append(String.format(
-                Locale.ROOT, "Per-key order violations (inventory, first deliveries): %d%n", orderViolations.size()));
+                Locale.ROOT,
+                "Per-key order violations (inventory, first deliveries): %d (repeats after the takeover, not "
+                        + "violations: %d)%n",
+                orderViolations.size(),
+                repeatsAfterTakeover));
         out.append("Lost (neither handled nor dead-lettered): ")
                 .append(String.join(
                         ", ",
@@ -185,6 +192,7 @@ record ClusterReport(
                 .put("warmUp", warmUp)
                 .put("publishSeconds", publishSeconds)
                 .put("recoveredByFallback", recoveredByFallback)
+                .put("repeatsAfterTakeover", repeatsAfterTakeover)
                 .put("unknownCalls", unknownCalls)
                 .put("passed", passed())
                 .put("verdict", verdict())

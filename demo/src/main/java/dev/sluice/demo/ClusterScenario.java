@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -122,6 +123,11 @@ final class ClusterScenario {
     private final Map<String, Map<String, DeadLetter>> letters = new ConcurrentHashMap<>();
     private final List<ChildInstance> started = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
+    /** The instance id of each child by name (a restart's replaces its predecessor's). */
+    private final Map<String, String> ids = new LinkedHashMap<>();
+    /** When each killed instance was gone, by instance id. */
+    private final Map<String, Instant> killedAt = new LinkedHashMap<>();
+
     private final List<String> story = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
 
@@ -220,7 +226,7 @@ final class ClusterScenario {
                     Objects.requireNonNull(auditor.audit(Order.PLACED_DURABLE).block(CALL_TIMEOUT));
             boolean quiet = busy(audit).isEmpty();
             ClusterOutcomes outcomes = new ClusterOutcomes(
-                    published, downstream.calls(), letters, warmUp, id -> quiet && streams.appended(id));
+                    published, downstream.calls(), letters, warmUp, id -> quiet && streams.appended(id), killedAt);
             return report(client, published, publishSeconds, outcomes, warmUp.size(), audit);
         } finally {
             watch.dispose();
@@ -233,6 +239,7 @@ final class ClusterScenario {
         JsonNode status = client.getJson(baseUrl, "/status.json").block(CALL_TIMEOUT);
         String id = Objects.requireNonNull(status, "status").path("instance").asText();
         labels.put(id, child.name() + note + " " + id);
+        ids.put(child.name(), id);
         client.add(child.name(), baseUrl);
         log.info("{} listens on {} as instance {}", child, baseUrl, id);
         return baseUrl;
@@ -313,6 +320,7 @@ final class ClusterScenario {
         ChildInstance victim = Objects.requireNonNull(children.get(VICTIM));
         int cut = client.withdraw(VICTIM, Duration.ofSeconds(5));
         victim.kill9();
+        killedAt.put(Objects.requireNonNull(ids.get(VICTIM)), Instant.now());
         story.add(String.format(
                 Locale.ROOT,
                 "Killed %s (pid %d) with kill -9 at %.1f s%s",
@@ -362,7 +370,8 @@ final class ClusterScenario {
                             downstream.calls(),
                             letters,
                             warmUp,
-                            id -> busy.isEmpty() && streams.appended(id))
+                            id -> busy.isEmpty() && streams.appended(id),
+                            killedAt)
                     .outstanding();
             if (outstanding == 0 && busy.isEmpty()) {
                 story.add(String.format(
@@ -455,6 +464,7 @@ final class ClusterScenario {
                 List.copyOf(story),
                 handled,
                 outcomes.recoveredByFallback(),
+                outcomes.repeatsAfterTakeover().size(),
                 outcomes.duplicates(),
                 outcomes.deadLetteredByReason(),
                 violations,

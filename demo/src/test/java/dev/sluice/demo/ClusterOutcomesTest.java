@@ -63,7 +63,7 @@ class ClusterOutcomesTest {
                 call(4, RecordingDownstream.STOCK, "f1", 200, 300),
                 call(5, RecordingDownstream.STOCK, "f0", 200, 0)); // timed out by its client, arrived late: allowed
 
-        ClusterOutcomes outcomes = new ClusterOutcomes(orders, calls, Map.of(), Set.of(), id -> false);
+        ClusterOutcomes outcomes = new ClusterOutcomes(orders, calls, Map.of(), Set.of(), id -> false, Map.of());
 
         assertThat(outcomes.orderViolations())
                 .singleElement()
@@ -83,8 +83,10 @@ class ClusterOutcomesTest {
                 call(3, RecordingDownstream.EMAIL, "warm", 202, 0));
         Map<String, Map<String, DeadLetter>> letters = Map.of(Subscribers.EMAIL, Map.of("e0", letter("e0", "email")));
 
-        ClusterOutcomes acknowledged = new ClusterOutcomes(orders, calls, letters, Set.of("warm"), id -> true);
-        ClusterOutcomes unacknowledged = new ClusterOutcomes(orders, calls, letters, Set.of("warm"), id -> false);
+        ClusterOutcomes acknowledged =
+                new ClusterOutcomes(orders, calls, letters, Set.of("warm"), id -> true, Map.of());
+        ClusterOutcomes unacknowledged =
+                new ClusterOutcomes(orders, calls, letters, Set.of("warm"), id -> false, Map.of());
 
         assertThat(acknowledged.withoutOutcome(Subscribers.INVENTORY)).isEmpty();
         assertThat(acknowledged.recoveredByFallback()).isEqualTo(1);
@@ -96,5 +98,25 @@ class ClusterOutcomesTest {
         assertThat(acknowledged.unknownCalls()).isZero();
         // inventory e0 answered at 10 ms; email e0's letter at 5 ms; e1 has no outcome time
         assertThat(acknowledged.latency()).containsExactly(10, 10, 10, 2);
+    }
+
+    @Test
+    void anInversionAfterTheLaterOnesInstanceWasKilledIsARepeatAndADeadLetteredEventLeavesTheSequence() {
+        List<ClusterClient.Published> orders =
+                List.of(order("e0", "k", 0), order("e1", "k", 1), order("f0", "j", 0), order("f1", "j", 1));
+        List<RecordingDownstream.Call> calls = List.of(
+                new RecordingDownstream.Call(0, RecordingDownstream.STOCK, "e1", "dead", T0, 200, T0),
+                new RecordingDownstream.Call(
+                        1, RecordingDownstream.STOCK, "e0", "survivor", T0.plusSeconds(6), 200, T0.plusSeconds(6)),
+                call(2, RecordingDownstream.STOCK, "f1", 200, 10),
+                call(3, RecordingDownstream.STOCK, "f0", 200, 2000)); // f0 was dead-lettered, then redriven
+        Map<String, Map<String, DeadLetter>> letters =
+                Map.of(Subscribers.INVENTORY, Map.of("f0", letter("f0", "inventory")));
+
+        ClusterOutcomes outcomes =
+                new ClusterOutcomes(orders, calls, letters, Set.of(), id -> true, Map.of("dead", T0.plusSeconds(5)));
+
+        assertThat(outcomes.orderViolations()).isEmpty();
+        assertThat(outcomes.repeatsAfterTakeover()).singleElement().asString().startsWith("key k: #0 began at");
     }
 }
