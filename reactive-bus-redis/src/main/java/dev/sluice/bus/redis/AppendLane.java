@@ -43,8 +43,12 @@ final class AppendLane {
         return true;
     }
 
-    /** Queue {@code append}, which failed, for retry; return whether the caller must start the lane's driver. */
-    synchronized boolean failed(PendingAppend append) {
+    /**
+     * Hold the lane and queue {@code append}, which failed or was not sent before the lane was held, to be sent in its
+     * turn (by admission order, ahead of the appends admitted while held); return whether the caller must start the
+     * lane's driver.
+     */
+    synchronized boolean holdBack(PendingAppend append) {
         held = true;
         retrying.add(append);
         if (driving) {

@@ -28,6 +28,13 @@ import reactor.core.scheduler.Scheduler;
  * exponential backoff within the publish timeout, and later appends of its partition are held back meanwhile (see
  * {@link AppendLane}). Thread-safe.
  *
+ * <p><b>In flight.</b> At most {@code maxInFlight} attempts await replies at once (half of the connection's request
+ * queue, {@link RedisStreamTransport.Builder#requestQueueSize}, so that the consumers' reads and acknowledgements on the
+ * same connection keep room). Past that, appends wait in the outbox, in admission order, with their deadlines armed,
+ * and each reply sends the next. Without the cap a stall let 10,000 commands pile up on the connection; Lettuce then
+ * refused the next {@code XADD}s ("Internal stack size exceeded"), and their retries held their partitions back for
+ * seconds after the stall ended ({@code DurableLatencyHarness}).
+ *
  * <p><b>The one duplicate case.</b> An attempt that timed out, or whose connection dropped, after Redis received it
  * may have been appended although no reply came; its retry then appends the event a second time (the same event id
  * in two entries). Such retries are counted in {@code sluice.durable.publish.possible.duplicates}. Handlers of durable
@@ -47,9 +54,14 @@ final class Appender {
     private final long maxBackoffNanos;
     private final boolean attemptMayOutlastTimeout;
     private final int concurrency;
+    private final int maxInFlight;
     private final Scheduler.Worker sender;
     private final Queue<PendingAppend> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    // true while the outbox waits for replies: set by the sender before it re-reads inFlight, read by a reply after it
+    // decremented inFlight, so one of the two sees the other and the outbox never waits for a reply already received
+    private volatile boolean capped;
 
     Appender(
             TransportConnection redis,
@@ -60,7 +72,8 @@ final class Appender {
             Duration firstBackoff,
             Duration maxBackoff,
             Duration commandTimeout,
-            int concurrency) {
+            int concurrency,
+            int maxInFlight) {
         this.redis = redis;
         this.codec = codec;
         this.status = status;
@@ -70,6 +83,7 @@ final class Appender {
         this.maxBackoffNanos = maxBackoff.toNanos();
         this.attemptMayOutlastTimeout = commandTimeout.compareTo(publishTimeout) >= 0;
         this.concurrency = concurrency;
+        this.maxInFlight = maxInFlight;
         this.sender = timers.createWorker();
     }
 
@@ -138,6 +152,13 @@ final class Appender {
      */
     private void sendInOrder(PendingAppend append) {
         outbox.offer(append);
+        if (capped) {
+            armDeadline(append);
+        }
+        wakeSender();
+    }
+
+    private void wakeSender() {
         if (wip.getAndIncrement() == 0) {
             try {
                 sender.schedule(this::drainOutbox);
@@ -150,15 +171,45 @@ final class Appender {
     private void drainOutbox() {
         int missed = 1;
         for (; ; ) {
-            PendingAppend next;
-            while ((next = outbox.poll()) != null) {
-                if (!next.settled()) {
-                    send(next, false);
-                }
-            }
+            drainWhileRoom();
             missed = wip.addAndGet(-missed);
             if (missed == 0) {
                 return;
+            }
+        }
+    }
+
+    /** Send queued appends until the outbox is empty or {@code maxInFlight} attempts await replies. */
+    private void drainWhileRoom() {
+        for (; ; ) {
+            if (inFlight.get() >= maxInFlight) {
+                if (outbox.isEmpty()) {
+                    return;
+                }
+                if (!capped) {
+                    capped = true;
+                    outbox.forEach(this::armDeadline);
+                }
+                if (inFlight.get() >= maxInFlight) {
+                    return; // the next reply wakes the sender
+                }
+            }
+            PendingAppend next = outbox.poll();
+            if (next == null) {
+                capped = false;
+                return;
+            }
+            if (next.settled()) {
+                continue;
+            }
+            AppendLane lane = next.lane;
+            if (lane.held()) {
+                // admitted before an earlier append of its partition failed, not sent yet: sent after that one's retry
+                if (lane.holdBack(next)) {
+                    drive(lane);
+                }
+            } else {
+                send(next, false);
             }
         }
     }
@@ -183,15 +234,27 @@ final class Appender {
         Mono<String> xadd = open != null
                 ? open.xadd(append.lane.stream, (Object[]) append.fields)
                 : redis.commands().flatMap(commands -> commands.xadd(append.lane.stream, (Object[]) append.fields));
+        inFlight.incrementAndGet();
         xadd.subscribe(
                 id -> {
+                    replied();
                     status.answered();
                     append.acknowledged(id);
                     if (driven) {
                         drive(append.lane);
                     }
                 },
-                error -> failed(append, error, driven));
+                error -> {
+                    replied();
+                    failed(append, error, driven);
+                });
+    }
+
+    private void replied() {
+        inFlight.decrementAndGet();
+        if (capped) {
+            wakeSender();
+        }
     }
 
     private void failed(PendingAppend append, Throwable error, boolean driven) {
@@ -221,7 +284,7 @@ final class Appender {
             return;
         }
         armDeadline(append);
-        if (append.lane.failed(append)) {
+        if (append.lane.holdBack(append)) {
             timers.schedule(() -> drive(append.lane), backoff, TimeUnit.NANOSECONDS);
         }
     }
@@ -246,6 +309,9 @@ final class Appender {
     }
 
     private void armDeadline(PendingAppend append) {
+        if (append.expiring() || append.settled()) {
+            return;
+        }
         long left = append.deadline - System.nanoTime();
         append.expiresWith(timers.schedule(append::expire, Math.max(0, left), TimeUnit.NANOSECONDS));
     }

@@ -64,6 +64,11 @@ final class PendingAppend implements Disposable {
         return done != 0;
     }
 
+    /** Return whether its deadline timer was armed already. */
+    boolean expiring() {
+        return timer != null;
+    }
+
     /** Fail it at its deadline, unless it settles first; {@code timer} is the scheduled task. */
     void expiresWith(Disposable timer) {
         this.timer = timer;

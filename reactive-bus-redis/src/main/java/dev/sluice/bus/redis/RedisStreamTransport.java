@@ -158,7 +158,8 @@ public final class RedisStreamTransport implements EventTransport, MeterBinder {
                 builder.firstBackoff,
                 builder.maxBackoff,
                 builder.commandTimeout,
-                builder.appendConcurrency);
+                builder.appendConcurrency,
+                Math.max(1, redis.requestQueueSize() / 2));
         this.lease = new InstanceLease(
                 redis, status, keyPrefix, instanceId, builder.leaseTtl, builder.heartbeat, builder.timers);
         this.retention = new Retention(redis, builder.maxLength, this::registerUnhandled);

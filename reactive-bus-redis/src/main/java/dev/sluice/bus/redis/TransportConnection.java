@@ -42,15 +42,18 @@ final class TransportConnection {
 
     private final String target;
     private final boolean cluster;
+    private final int requestQueueSize;
     private final Mono<Opened> open;
     private final Mono<Void> release;
     private final Mono<RedisClusterReactiveCommands<String, String>> commands;
     private final AtomicReference<@Nullable Opened> shared = new AtomicReference<>();
     private volatile boolean closed;
 
-    private TransportConnection(String target, boolean cluster, Mono<Opened> open, Mono<Void> release) {
+    private TransportConnection(
+            String target, boolean cluster, int requestQueueSize, Mono<Opened> open, Mono<Void> release) {
         this.target = target;
         this.cluster = cluster;
+        this.requestQueueSize = requestQueueSize;
         this.open = open;
         this.release = release;
         this.commands = open.doOnNext(this::opened)
@@ -93,7 +96,8 @@ final class TransportConnection {
     private static TransportConnection standalone(RedisClient client, RedisURI uri, Mono<Void> release) {
         Mono<Opened> open = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
                 .map(c -> new Opened(c.reactive(), c::closeAsync));
-        return new TransportConnection(uri.getHost() + ":" + uri.getPort(), false, open, release);
+        return new TransportConnection(
+                uri.getHost() + ":" + uri.getPort(), false, client.getOptions().getRequestQueueSize(), open, release);
     }
 
     private static TransportConnection cluster(RedisClusterClient client, String target, Mono<Void> release) {
@@ -101,7 +105,7 @@ final class TransportConnection {
         Mono<Opened> open = Mono.defer(() -> Mono.fromCompletionStage(client.refreshPartitionsAsync()))
                 .then(Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8))))
                 .flatMap(c -> openNodes(c).thenReturn(new Opened(c.reactive(), c::closeAsync)));
-        return new TransportConnection(target, true, open, release);
+        return new TransportConnection(target, true, client.getOptions().getRequestQueueSize(), open, release);
     }
 
     /** Return what the connection goes to, for messages. */
@@ -112,6 +116,11 @@ final class TransportConnection {
     /** Return whether it is a Cluster connection. */
     boolean cluster() {
         return cluster;
+    }
+
+    /** Return how many commands may await replies on one connection before Lettuce refuses the next. */
+    int requestQueueSize() {
+        return requestQueueSize;
     }
 
     /** Return the shared connection's commands: connects on first use, then emits the same connection. */

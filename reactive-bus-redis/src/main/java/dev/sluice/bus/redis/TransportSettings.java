@@ -89,7 +89,9 @@ abstract class TransportSettings {
 
     /**
      * Set the bound of Lettuce's request queue per connection (default {@value
-     * RedisStreamTransport#DEFAULT_REQUEST_QUEUE_SIZE} commands); an append that finds it full is retried.
+     * RedisStreamTransport#DEFAULT_REQUEST_QUEUE_SIZE} commands). At most half of it is taken by appends awaiting
+     * replies; later appends wait in the transport, in order, within their publish timeout. An append that finds the
+     * queue full all the same is retried.
      *
      * @throws IllegalArgumentException if less than 1
      */
