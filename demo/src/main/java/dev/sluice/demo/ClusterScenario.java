@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -210,14 +211,18 @@ final class ClusterScenario {
         Disposable watch = Disposables.composite(watchLetters(store), streams.start());
         try {
             long start = System.nanoTime();
-            CompletableFuture<List<ClusterClient.Published>> publishing =
-                    client.publish(params.events(), params.rate()).collectList().toFuture();
+            AtomicLong end = new AtomicLong();
+            CompletableFuture<List<ClusterClient.Published>> publishing = client.publish(params.events(), params.rate())
+                    .doOnTerminate(
+                            () -> end.set(System.nanoTime())) // before the list completes; a restart may outlast it
+                    .collectList()
+                    .toFuture();
             killAndRestart(start, children, client, launch);
             List<ClusterClient.Published> published =
                     await(publishing, Duration.ofSeconds(params.events() / params.rate() + 600));
-            double publishSeconds = (System.nanoTime() - start) / 1e9;
+            double publishSeconds = (end.get() - start) / 1e9;
             log.info("Published {} of {} orders in {} s; draining", published.size(), params.events(), publishSeconds);
-            drain(published, downstream, warmUp, auditor, streams);
+            drain(published, downstream, warmUp, auditor, streams, end.get());
             // the last word on letters and entries, before the instances stop
             readLetters(store).blockLast(CALL_TIMEOUT);
             streams.read().block(CALL_TIMEOUT);
@@ -358,7 +363,8 @@ final class ClusterScenario {
             RecordingDownstream downstream,
             Set<String> warmUp,
             RedisStreamTransport auditor,
-            StreamWatch streams) {
+            StreamWatch streams,
+            long lastPublish) {
         long begin = System.nanoTime();
         long deadline = begin + params.drainTimeout().toNanos();
         while (true) {
@@ -375,7 +381,7 @@ final class ClusterScenario {
                     .outstanding();
             if (outstanding == 0 && busy.isEmpty()) {
                 story.add(String.format(
-                        Locale.ROOT, "Drained %.1f s after the last publish", (System.nanoTime() - begin) / 1e9));
+                        Locale.ROOT, "Drained %.1f s after the last publish", (System.nanoTime() - lastPublish) / 1e9));
                 return;
             }
             if (System.nanoTime() - deadline > 0) {
