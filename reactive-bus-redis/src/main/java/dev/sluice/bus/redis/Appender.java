@@ -5,7 +5,7 @@ import dev.sluice.bus.Event;
 import dev.sluice.bus.PublishFailedException;
 import dev.sluice.bus.spi.Appended;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.Set;
@@ -40,8 +40,8 @@ import reactor.core.scheduler.Scheduler;
  * in two entries). Such retries are counted in {@code sluice.durable.publish.possible.duplicates}. Handlers of durable
  * types are idempotent anyway (at-least-once delivery), and may deduplicate by event id.
  *
- * <p>Like the dead-letter store's writer, the success path costs one {@code Mono.create} and one subscriber to the
- * {@code XADD}; timers are only scheduled for an append that failed or waits behind one that did.
+ * <p>The success path costs one {@code Mono.create} and one callback on the
+ * {@code XADD}'s {@code RedisFuture}; timers are only scheduled for an append that failed or waits behind one that did.
  */
 final class Appender {
 
@@ -228,26 +228,41 @@ final class Appender {
         failOutbox(new IllegalStateException("the transport was closed before the append was sent"));
     }
 
-    /** Send one attempt; {@code driven}: by the lane's driver, which goes on with the next append when it settles. */
+    /**
+     * Send one attempt; {@code driven}: by the lane's driver, which goes on with the next append when it settles. On
+     * the open connection through Lettuce's async API: a {@code RedisFuture} costs less per command than the reactive
+     * API's publisher and its subscription queue, and its callback runs on the same I/O thread.
+     */
     private void send(PendingAppend append, boolean driven) {
-        RedisClusterReactiveCommands<String, String> open = redis.ready();
-        Mono<String> xadd = open != null
-                ? open.xadd(append.lane.stream, (Object[]) append.fields)
-                : redis.commands().flatMap(commands -> commands.xadd(append.lane.stream, (Object[]) append.fields));
         inFlight.incrementAndGet();
-        xadd.subscribe(
-                id -> {
-                    replied();
-                    status.answered();
-                    append.acknowledged(id);
-                    if (driven) {
-                        drive(append.lane);
-                    }
-                },
-                error -> {
-                    replied();
-                    failed(append, error, driven);
-                });
+        RedisClusterAsyncCommands<String, String> open = redis.readyAsync();
+        if (open == null) {
+            redis.commands()
+                    .flatMap(commands -> commands.xadd(append.lane.stream, (Object[]) append.fields))
+                    .subscribe(id -> acknowledged(append, id, driven), error -> attemptFailed(append, error, driven));
+            return;
+        }
+        open.xadd(append.lane.stream, (Object[]) append.fields).whenComplete((id, error) -> {
+            if (error == null) {
+                acknowledged(append, id, driven);
+            } else {
+                attemptFailed(append, error, driven);
+            }
+        });
+    }
+
+    private void acknowledged(PendingAppend append, String id, boolean driven) {
+        replied();
+        status.answered();
+        append.acknowledged(id);
+        if (driven) {
+            drive(append.lane);
+        }
+    }
+
+    private void attemptFailed(PendingAppend append, Throwable error, boolean driven) {
+        replied();
+        failed(append, error, driven);
     }
 
     private void replied() {

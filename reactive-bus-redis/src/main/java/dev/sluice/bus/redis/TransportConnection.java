@@ -9,6 +9,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
@@ -95,7 +96,7 @@ final class TransportConnection {
 
     private static TransportConnection standalone(RedisClient client, RedisURI uri, Mono<Void> release) {
         Mono<Opened> open = Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8, uri)))
-                .map(c -> new Opened(c.reactive(), c::closeAsync));
+                .map(c -> new Opened(c.reactive(), c.async(), c::closeAsync));
         return new TransportConnection(
                 uri.getHost() + ":" + uri.getPort(), false, client.getOptions().getRequestQueueSize(), open, release);
     }
@@ -104,7 +105,7 @@ final class TransportConnection {
         // connectAsync needs the slot map loaded, which only the blocking connect() does itself (lettuce issue 928)
         Mono<Opened> open = Mono.defer(() -> Mono.fromCompletionStage(client.refreshPartitionsAsync()))
                 .then(Mono.defer(() -> Mono.fromCompletionStage(client.connectAsync(StringCodec.UTF8))))
-                .flatMap(c -> openNodes(c).thenReturn(new Opened(c.reactive(), c::closeAsync)));
+                .flatMap(c -> openNodes(c).thenReturn(new Opened(c.reactive(), c.async(), c::closeAsync)));
         return new TransportConnection(target, true, client.getOptions().getRequestQueueSize(), open, release);
     }
 
@@ -128,11 +129,11 @@ final class TransportConnection {
         return commands;
     }
 
-    /** Return the shared connection's commands if open, else null (the append path skips the cached Mono then). */
+    /** Return the shared connection's async commands if open, else null (the append path skips the cached Mono then). */
     @Nullable
-    RedisClusterReactiveCommands<String, String> ready() {
+    RedisClusterAsyncCommands<String, String> readyAsync() {
         Opened opened = shared.get();
-        return opened == null ? null : opened.commands();
+        return opened == null ? null : opened.async();
     }
 
     /** Open a new connection for one consumer's blocking reads. */
@@ -226,7 +227,9 @@ final class TransportConnection {
 
     /** An open connection's commands and how to close it. */
     private record Opened(
-            RedisClusterReactiveCommands<String, String> commands, Supplier<CompletableFuture<Void>> closer) {
+            RedisClusterReactiveCommands<String, String> commands,
+            RedisClusterAsyncCommands<String, String> async,
+            Supplier<CompletableFuture<Void>> closer) {
         Mono<Void> close() {
             return Mono.fromCompletionStage(closer);
         }
