@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.sluice.policy.ResiliencePolicy;
-import dev.sluice.policy.RetrySettings;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.integration.Slf4jThreadLocalAccessor;
 import java.io.IOException;
@@ -174,15 +172,7 @@ class ContextPropagationTest {
                         return call == 1 || poison ? Mono.error(new IOException("flaky")) : Mono.empty();
                     }));
                 })
-                .policy(ResiliencePolicy.builder("billing")
-                        .timeout(Duration.ofSeconds(5))
-                        .retry(RetrySettings.builder()
-                                .maxAttempts(2)
-                                .minBackoff(Duration.ofMillis(1))
-                                .maxBackoff(Duration.ofMillis(1))
-                                .jitter(0)
-                                .build())
-                        .build())
+                .policy(TestPolicies.retryOnce("billing"))
                 .fallback((e, failure) -> {
                     record(seen, e, "fallback:" + TENANT.get());
                     return Mono.deferContextual(context -> {

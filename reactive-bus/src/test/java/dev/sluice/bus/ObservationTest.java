@@ -190,15 +190,7 @@ class ObservationTest {
                     currentPerAttempt.add(observations.getCurrentObservation());
                     return calls.incrementAndGet() == 1 ? Mono.error(new IOException("flaky")) : Mono.empty();
                 })
-                .policy(ResiliencePolicy.builder("billing")
-                        .timeout(Duration.ofSeconds(5))
-                        .retry(RetrySettings.builder()
-                                .maxAttempts(2)
-                                .minBackoff(Duration.ofMillis(1))
-                                .maxBackoff(Duration.ofMillis(1))
-                                .jitter(0)
-                                .build())
-                        .build())
+                .policy(TestPolicies.retryOnce("billing"))
                 .build());
 
         publish("o-1");

@@ -2,8 +2,6 @@ package dev.sluice.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.policy.ResiliencePolicy;
-import dev.sluice.policy.RetrySettings;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
@@ -44,15 +42,7 @@ class ObservedMetersTest {
                         "billing",
                         PLACED,
                         e -> calls.incrementAndGet() == 1 ? Mono.error(new IOException("flaky")) : Mono.empty())
-                .policy(ResiliencePolicy.builder("billing")
-                        .timeout(Duration.ofSeconds(5))
-                        .retry(RetrySettings.builder()
-                                .maxAttempts(2)
-                                .minBackoff(Duration.ofMillis(1))
-                                .maxBackoff(Duration.ofMillis(1))
-                                .jitter(0)
-                                .build())
-                        .build())
+                .policy(TestPolicies.retryOnce("billing"))
                 .build());
         bus.subscribe(SubscriberSpec.builder("email", PLACED, e -> Mono.error(new IllegalStateException("refused")))
                 .build());

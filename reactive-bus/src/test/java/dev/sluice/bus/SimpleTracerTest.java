@@ -2,8 +2,6 @@ package dev.sluice.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.policy.ResiliencePolicy;
-import dev.sluice.policy.RetrySettings;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import io.micrometer.tracing.test.simple.SimpleSpan;
@@ -86,15 +84,7 @@ class SimpleTracerTest {
         IOException boom = new IOException("smtp down"); // retryable: the retry is a span event
         EventBus bus = bus(ProcessingTrace.CHILD);
         bus.subscribe(SubscriberSpec.builder("billing", PLACED, e -> Mono.error(boom))
-                .policy(ResiliencePolicy.builder("billing")
-                        .timeout(Duration.ofSeconds(5))
-                        .retry(RetrySettings.builder()
-                                .maxAttempts(2)
-                                .minBackoff(Duration.ofMillis(1))
-                                .maxBackoff(Duration.ofMillis(1))
-                                .jitter(0)
-                                .build())
-                        .build())
+                .policy(TestPolicies.retryOnce("billing"))
                 .build());
 
         publishAndClose(bus);
