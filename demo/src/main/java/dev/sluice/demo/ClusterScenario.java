@@ -223,7 +223,8 @@ final class ClusterScenario {
             double publishSeconds = (end.get() - start) / 1e9;
             log.info("Published {} of {} orders in {} s; draining", published.size(), params.events(), publishSeconds);
             drain(published, downstream, warmUp, auditor, streams, end.get());
-            // the last word on letters and entries, before the instances stop
+            // the last word on letters and entries, before the instances stop; blocking here is safe: run() is on the
+            // scenario's main thread (ScenarioCommand), never a Reactor one, and each wait is bounded by CALL_TIMEOUT
             readLetters(store).blockLast(CALL_TIMEOUT);
             streams.read().block(CALL_TIMEOUT);
             stop(children);
